@@ -1,0 +1,26 @@
+/// An append-only, hash-chained event log.
+///
+/// This is the interface the rest of the system depends on. The SQLite implementation is
+/// ``SQLiteEventLog``; a PostgreSQL one can adopt it without changing callers.
+public protocol EventLog: Sendable {
+    /// Appends `events` atomically to `stream` if its version matches `expectedVersion`.
+    ///
+    /// Returns only once the events are durably committed.
+    /// - Throws: ``EventStoreError/wrongExpectedVersion(stream:expected:actual:)`` on a conflict.
+    func append(
+        _ events: [NewEvent], to stream: String, expectedVersion: ExpectedVersion, metadata: EventMetadata
+    ) async throws -> AppendResult
+
+    /// Up to `limit` events with position greater than `position`, in order.
+    func read(after position: Int64, limit: Int) async throws -> [RecordedEvent]
+
+    /// Up to `limit` events of `stream` with version greater than `version`, in order.
+    func readStream(_ stream: String, after version: Int64, limit: Int) async throws -> [RecordedEvent]
+
+    /// The position of the last committed event; 0 for an empty log.
+    func headPosition() async throws -> Int64
+
+    /// Every committed event after `position`, in order: the log's history first, then live
+    /// events as they commit, with no gap and no duplicate.
+    func subscribe(after position: Int64) -> EventSubscription
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Who caused an event and how: recorded beside every event for the audit trail.
+public struct EventMetadata: Codable, Sendable, Equatable {
+    /// The user id on whose behalf the command ran, if authenticated.
+    public var actor: String?
+    /// The client's `request_id`, as text.
+    public var requestID: String?
+    /// The id of the command (or event) that caused this event.
+    public var causationID: String?
+    /// Groups every event of one conversation flow.
+    public var correlationID: String?
+    /// How the client was connected: `websocket` or `tcp`; `tool` for offline tools.
+    public var framing: String?
+    /// The gateway connection id.
+    public var connectionID: String?
+
+    public init(
+        actor: String? = nil, requestID: String? = nil, causationID: String? = nil, correlationID: String? = nil,
+        framing: String? = nil, connectionID: String? = nil
+    ) {
+        self.actor = actor
+        self.requestID = requestID
+        self.causationID = causationID
+        self.correlationID = correlationID
+        self.framing = framing
+        self.connectionID = connectionID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case actor, requestID = "request_id", causationID = "causation_id", correlationID = "correlation_id"
+        case framing, connectionID = "connection_id"
+    }
+
+    /// Sorted-key JSON, so equal metadata has equal bytes.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self))
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> EventMetadata {
+        try JSONDecoder().decode(EventMetadata.self, from: Data(bytes))
+    }
+}

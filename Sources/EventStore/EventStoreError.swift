@@ -1,0 +1,27 @@
+/// Why an append or read did not happen.
+public enum EventStoreError: Error, Sendable, CustomStringConvertible {
+    /// The stream's version was not the one expected: someone else appended first.
+    case wrongExpectedVersion(stream: String, expected: ExpectedVersion, actual: Int64)
+    /// The inline projection refused the events (e.g. a uniqueness rule); nothing was appended.
+    case rejectedByProjection(any Error)
+    /// The storage failed; nothing of this append was committed.
+    case storage(any Error)
+    /// The log is closed.
+    case closed
+    /// An append must contain at least one event.
+    case emptyAppend
+    /// The file is not a chat event log, or was written by a newer version.
+    case incompatibleDatabase(String)
+
+    public var description: String {
+        switch self {
+        case .wrongExpectedVersion(let stream, let expected, let actual):
+            "wrong expected version for stream '\(stream)': expected \(expected), actual \(actual)"
+        case .rejectedByProjection(let error): "rejected by projection: \(error)"
+        case .storage(let error): "storage failure: \(error)"
+        case .closed: "the event log is closed"
+        case .emptyAppend: "an append needs at least one event"
+        case .incompatibleDatabase(let reason): reason
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+
+/// Owns the write connection and commits appends in groups.
+///
+/// Appends that arrive while a transaction is being committed wait in `pending` and go into
+/// the next one, so one fsync acknowledges many appends. Each append runs in its own
+/// savepoint: a conflict or a projection refusal rolls back that append alone.
+///
+/// > Note: `@unchecked Sendable`: `pending`, `draining` and `closed` are guarded by `lock`;
+/// > the connection and the chain state are touched only on `queue`.
+final class GroupCommitWriter: @unchecked Sendable {
+    struct PendingAppend {
+        var events: [NewEvent]
+        var stream: String
+        var expectedVersion: ExpectedVersion
+        var metadata: [UInt8]
+        var continuation: CheckedContinuation<AppendResult, any Error>
+    }
+
+    let queue: DispatchQueue
+    let connection: SQLiteConnection
+    private let projection: (any InlineProjection)?
+    private let tail: CommittedEventTail
+    private let maxBatchSize: Int
+    private let observer: (@Sendable (_ batchSize: Int) -> Void)?
+
+    private let lock = NSLock()
+    private var pending: [PendingAppend] = []
+    private var draining = false
+    private var closed = false
+    /// Keeps `recorded_at` non-decreasing even if the wall clock steps back.
+    private var lastRecordedAt: Int64 = 0
+
+    init(
+        connection: SQLiteConnection, queue: DispatchQueue, projection: (any InlineProjection)?,
+        tail: CommittedEventTail, maxBatchSize: Int, observer: (@Sendable (Int) -> Void)?
+    ) {
+        self.connection = connection
+        self.queue = queue
+        self.projection = projection
+        self.tail = tail
+        self.maxBatchSize = maxBatchSize
+        self.observer = observer
+    }
+
+    func submit(_ append: PendingAppend) {
+        enum Action { case reject, wait, startDrain }
+        let action: Action = lock.withLock {
+            guard !closed else { return .reject }
+            pending.append(append)
+            if draining { return .wait }
+            draining = true
+            return .startDrain
+        }
+        switch action {
+        case .reject: append.continuation.resume(throwing: EventStoreError.closed)
+        case .wait: break
+        case .startDrain: queue.async { self.drain() }
+        }
+    }
+
+    /// Appends waiting for the next transaction (for tests that need a full batch).
+    var pendingCount: Int { lock.withLock { pending.count } }
+
+    /// Refuses new appends; those already submitted still commit.
+    func close() {
+        lock.withLock { closed = true }
+    }
+
+    private func drain() {
+        while true {
+            let batch: [PendingAppend] = lock.withLock {
+                let taken = Array(pending.prefix(maxBatchSize))
+                pending.removeFirst(taken.count)
+                if taken.isEmpty { draining = false }
+                return taken
+            }
+            if batch.isEmpty { return }
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [PendingAppend]) {
+        var results = [Result<AppendResult, any Error>]()
+        results.reserveCapacity(batch.count)
+        var committed = [RecordedEvent]()
+        do {
+            try connection.cachedStatement("BEGIN IMMEDIATE").run()
+            // Re-read the head each time so that another writer of the same file (an import,
+            // a second process) can never fork the chain.
+            var (headPosition, headHash) = try EventLogSchema.head(on: connection)
+            let recordedAt = max(lastRecordedAt, Int64(Date().timeIntervalSince1970 * 1000))
+            for append in batch {
+                try connection.cachedStatement("SAVEPOINT append").run()
+                do {
+                    let result = try appendInSavepoint(
+                        append, after: headPosition, previousHash: headHash, recordedAt: recordedAt)
+                    try connection.cachedStatement("RELEASE append").run()
+                    headPosition = result.lastPosition
+                    headHash = result.events.last!.hash
+                    results.append(.success(result))
+                } catch {
+                    try connection.cachedStatement("ROLLBACK TO append").run()
+                    try connection.cachedStatement("RELEASE append").run()
+                    results.append(.failure(error))
+                }
+            }
+            try connection.cachedStatement("COMMIT").run()
+            lastRecordedAt = recordedAt
+            for case .success(let result) in results { committed.append(contentsOf: result.events) }
+        } catch {
+            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+            let failure = EventStoreError.storage(error)
+            results = batch.map { _ in .failure(failure) }
+        }
+        observer?(batch.count)
+        tail.publish(committed)
+        for (append, result) in zip(batch, results) { append.continuation.resume(with: result) }
+    }
+
+    private func appendInSavepoint(
+        _ append: PendingAppend, after headPosition: Int64, previousHash: [UInt8], recordedAt: Int64
+    ) throws -> AppendResult {
+        let versionQuery = try connection.cachedStatement("SELECT MAX(stream_version) FROM events WHERE stream_id = ?")
+        versionQuery.bind(1, append.stream)
+        _ = try versionQuery.step()
+        let currentVersion = versionQuery.optionalInt64(0) ?? 0
+        versionQuery.reset()
+        guard append.expectedVersion.accepts(currentVersion: currentVersion) else {
+            throw EventStoreError.wrongExpectedVersion(
+                stream: append.stream, expected: append.expectedVersion, actual: currentVersion)
+        }
+        let insert = try connection.cachedStatement(
+            "INSERT INTO events (\(EventLogSchema.selectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        var recorded = [RecordedEvent]()
+        recorded.reserveCapacity(append.events.count)
+        var position = headPosition
+        var version = currentVersion
+        var hash = previousHash
+        for event in append.events {
+            position += 1
+            version += 1
+            hash = EventHash.chain(
+                previous: hash, position: position, streamID: append.stream, streamVersion: version, type: event.type,
+                schemaVersion: event.schemaVersion, data: event.data, metadata: append.metadata, recordedAt: recordedAt)
+            insert.bind(1, position)
+            insert.bind(2, append.stream)
+            insert.bind(3, version)
+            insert.bind(4, event.type)
+            insert.bind(5, event.schemaVersion)
+            insert.bindText(6, event.data)
+            insert.bindText(7, append.metadata)
+            insert.bind(8, recordedAt)
+            insert.bindBlob(9, hash)
+            try insert.run()
+            recorded.append(
+                RecordedEvent(
+                    position: position, streamID: append.stream, streamVersion: version, type: event.type,
+                    schemaVersion: event.schemaVersion, data: event.data, metadata: append.metadata,
+                    recordedAt: recordedAt, hash: hash))
+        }
+        if let projection {
+            do {
+                try projection.apply(recorded, on: connection)
+            } catch {
+                throw EventStoreError.rejectedByProjection(error)
+            }
+        }
+        return AppendResult(events: recorded, streamVersion: version)
+    }
+}

@@ -1,0 +1,101 @@
+import CSQLite
+
+/// One SQLite connection, used by one thread (or serial queue) at a time.
+///
+/// This is deliberately thin: the event log and projections write their own SQL and keep
+/// their prepared statements in ``cachedStatement(_:)``.
+///
+/// > Warning: Not thread-safe. Its owner confines it to a single serial executor; that is
+/// > why it is `@unchecked Sendable` — it may be handed to the queue that owns it.
+public final class SQLiteConnection: @unchecked Sendable {
+    let handle: OpaquePointer
+    private var statements: [String: SQLiteStatement] = [:]
+
+    /// Opens (or creates, unless `readOnly`) the database at `path`.
+    public init(path: String, readOnly: Bool = false, create: Bool = true) throws(SQLiteError) {
+        var handle: OpaquePointer?
+        var flags = SQLITE_OPEN_NOMUTEX
+        if readOnly {
+            flags |= SQLITE_OPEN_READONLY
+        } else {
+            flags |= SQLITE_OPEN_READWRITE
+            if create { flags |= SQLITE_OPEN_CREATE }
+        }
+        let result = sqlite3_open_v2(path, &handle, flags, nil)
+        guard result == SQLITE_OK, let handle else {
+            let error = SQLiteError(
+                extendedCode: handle.map { sqlite3_extended_errcode($0) } ?? result,
+                detail: handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open")
+            sqlite3_close_v2(handle)
+            throw error
+        }
+        self.handle = handle
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, 10_000)
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws(SQLiteError) {
+        let result = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard result == SQLITE_OK else { throw lastError(result) }
+    }
+
+    /// A new prepared statement, owned by the caller.
+    public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let result = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        guard result == SQLITE_OK, let statement else { throw lastError(result) }
+        return SQLiteStatement(statement: statement, connection: self)
+    }
+
+    /// A prepared statement kept for the life of the connection, reset and ready to bind.
+    public func cachedStatement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let statement = statements[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = try prepare(sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Forgets cached statements, e.g. before tables they use are dropped.
+    public func clearStatementCache() {
+        statements.removeAll()
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Whether a transaction is open.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` in `BEGIN IMMEDIATE … COMMIT`, rolling back if it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The first column of the first row of a query, as an integer.
+    public func scalarInt64(_ sql: String) throws(SQLiteError) -> Int64? {
+        let statement = try prepare(sql)
+        guard try statement.step() else { return nil }
+        return statement.isNull(0) ? nil : statement.int64(0)
+    }
+
+    func lastError(_ result: Int32) -> SQLiteError {
+        SQLiteError(extendedCode: sqlite3_extended_errcode(handle), detail: String(cString: sqlite3_errmsg(handle)))
+    }
+}

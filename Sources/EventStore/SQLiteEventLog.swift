@@ -1,0 +1,150 @@
+import Foundation
+
+/// The event log in one SQLite file (WAL mode), with an optional inline projection.
+///
+/// One writer connection on a serial queue of its own commits appends in groups
+/// (see ``GroupCommitWriter``); readers have their own connections and queues. Nothing here
+/// runs SQLite on the caller's thread.
+public final class SQLiteEventLog: EventLog {
+    /// Tuning of the log.
+    public struct Configuration: Sendable {
+        /// Commit durability. Defaults to ``Durability/full``.
+        public var durability: Durability
+        /// Read connections. Defaults to `2`.
+        public var readerCount: Int
+        /// Most appends in one transaction. Defaults to `1024`.
+        public var maxBatchSize: Int
+        /// Recent events kept in memory for live subscribers. Defaults to `8192`.
+        public var tailCapacity: Int
+        /// Called on the writer queue after each transaction with the number of appends in it.
+        public var batchObserver: (@Sendable (Int) -> Void)?
+
+        public init(
+            durability: Durability = .full, readerCount: Int = 2, maxBatchSize: Int = 1024, tailCapacity: Int = 8192,
+            batchObserver: (@Sendable (Int) -> Void)? = nil
+        ) {
+            self.durability = durability
+            self.readerCount = readerCount
+            self.maxBatchSize = maxBatchSize
+            self.tailCapacity = tailCapacity
+            self.batchObserver = batchObserver
+        }
+    }
+
+    public let path: String
+    private let writer: GroupCommitWriter
+    private let readers: ReaderPool
+    private let tail: CommittedEventTail
+
+    private init(path: String, writer: GroupCommitWriter, readers: ReaderPool, tail: CommittedEventTail) {
+        self.path = path
+        self.writer = writer
+        self.readers = readers
+        self.tail = tail
+    }
+
+    /// Opens the log at `path`, creating it if `create` is true and the file is new, and
+    /// brings `projection` up to date with the log before returning.
+    ///
+    /// - Throws: ``EventStoreError/incompatibleDatabase(_:)`` for a file that is not a chat
+    ///   event log or has a newer schema; ``SQLiteError`` when the file cannot be opened.
+    public static func open(
+        path: String, configuration: Configuration = Configuration(), projection: (any InlineProjection)? = nil,
+        create: Bool = true
+    ) async throws -> SQLiteEventLog {
+        let queue = DispatchQueue(label: "chat.eventstore.writer")
+        let (connection, head): (SQLiteConnection, Int64) = try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(
+                    with: Result {
+                        if !create && !FileManager.default.fileExists(atPath: path) {
+                            throw EventStoreError.incompatibleDatabase("no database at \(path)")
+                        }
+                        let connection = try SQLiteConnection(path: path, create: create)
+                        try connection.execute("PRAGMA journal_mode = WAL")
+                        try connection.execute(configuration.durability.pragma)
+                        try EventLogSchema.prepare(connection, allowCreate: create)
+                        if let projection {
+                            try projection.prepareSchema(on: connection)
+                            try catchUp(projection, on: connection)
+                        }
+                        return (connection, try EventLogSchema.head(on: connection).position)
+                    })
+            }
+        }
+        let tail = CommittedEventTail(head: head, capacity: configuration.tailCapacity)
+        let writer = GroupCommitWriter(
+            connection: connection, queue: queue, projection: projection, tail: tail,
+            maxBatchSize: configuration.maxBatchSize, observer: configuration.batchObserver)
+        let readers = try ReaderPool(path: path, count: configuration.readerCount)
+        return SQLiteEventLog(path: path, writer: writer, readers: readers, tail: tail)
+    }
+
+    /// Applies every event after the projection's checkpoint, in bounded batches.
+    private static func catchUp(_ projection: any InlineProjection, on connection: SQLiteConnection) throws {
+        var checkpoint = try projection.checkpoint(on: connection)
+        while true {
+            let events = try EventLogSchema.read(after: checkpoint, limit: 1000, on: connection)
+            guard let last = events.last else { return }
+            try connection.transaction { try projection.apply(events, on: connection) }
+            checkpoint = last.position
+        }
+    }
+
+    public func append(
+        _ events: [NewEvent], to stream: String, expectedVersion: ExpectedVersion, metadata: EventMetadata
+    ) async throws -> AppendResult {
+        guard !events.isEmpty else { throw EventStoreError.emptyAppend }
+        let metadataBytes = try metadata.encoded()
+        return try await withCheckedThrowingContinuation { continuation in
+            writer.submit(
+                GroupCommitWriter.PendingAppend(
+                    events: events, stream: stream, expectedVersion: expectedVersion, metadata: metadataBytes,
+                    continuation: continuation))
+        }
+    }
+
+    public func read(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
+        try await readers.run { try EventLogSchema.read(after: position, limit: limit, on: $0) }
+    }
+
+    public func readStream(_ stream: String, after version: Int64, limit: Int) async throws -> [RecordedEvent] {
+        try await readers.run { try EventLogSchema.readStream(stream, after: version, limit: limit, on: $0) }
+    }
+
+    public func headPosition() async throws -> Int64 { tail.headPosition }
+
+    public func subscribe(after position: Int64) -> EventSubscription {
+        EventSubscription(after: position, tail: tail) { [readers] position, limit in
+            try await readers.run { try EventLogSchema.read(after: position, limit: limit, on: $0) }
+        }
+    }
+
+    /// Runs a read-only query on a reader connection, off the caller's thread.
+    ///
+    /// This is how projections answer queries; the connection sees committed data only.
+    public func withReader<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await readers.run(body)
+    }
+
+    /// Runs `body` on the writer connection between group commits.
+    ///
+    /// For maintenance (projection rebuilds). `body` must leave no transaction open.
+    public func withWriter<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            writer.queue.async { [writer] in
+                continuation.resume(with: Result { try body(writer.connection) })
+            }
+        }
+    }
+
+    /// Appends submitted but not yet in a transaction.
+    var pendingAppendCount: Int { writer.pendingCount }
+
+    /// Refuses new appends, waits for those in flight, and ends every subscription.
+    public func close() async {
+        writer.close()
+        _ = try? await withWriter { _ in () }
+        tail.close()
+    }
+}
