@@ -1,0 +1,30 @@
+public import EventStore
+import Foundation
+
+/// `replay import`: an NDJSON export into a new database with its read model built.
+///
+/// Everything is written to `<path>.partial` and renamed into place only when complete, so
+/// a failed or interrupted import never leaves a half-written database at `path`.
+public enum ChatLogImporter {
+    public static func importLog(from input: String, to path: String, progress: (Int64) -> Void = { _ in }) throws -> Int64 {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw EventLogExchange.ImportError.destinationExists(path)
+        }
+        let partial = path + ".partial"
+        EventLogExchange.removeDatabase(at: partial)
+        do {
+            let count = try EventLogExchange.importLog(from: input, to: partial, progress: progress)
+            do {
+                let connection = try EventLogFile.openExisting(path: partial)
+                _ = try ProjectionRebuilder.rebuild(on: connection)
+                try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+            EventLogExchange.removeDatabase(at: partial)
+            return count
+        } catch {
+            EventLogExchange.removeDatabase(at: partial)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,217 @@
+public import ChatDomain
+public import EventStore
+
+/// Builds the chat read model (users, sessions, chats, members, messages, read watermarks,
+/// client message ids) from the log.
+///
+/// Its checkpoint is written with its rows in the caller's transaction, and events at or
+/// before the checkpoint are skipped, so each event is applied exactly once whether it
+/// arrives live, on catch-up after a restart, or in a rebuild.
+public struct ChatProjection: InlineProjection {
+    /// The checkpoint row's name.
+    static let checkpointName = "chat_read_model"
+
+    public let tables: ReadModelTables
+
+    public init(tables: ReadModelTables = .live) {
+        self.tables = tables
+    }
+
+    public func prepareSchema(on connection: SQLiteConnection) throws {
+        try connection.execute(tables.createSQL)
+    }
+
+    public func checkpoint(on connection: SQLiteConnection) throws -> Int64 {
+        let statement = try connection.cachedStatement("SELECT position FROM \(tables.checkpoints) WHERE name = ?")
+        statement.bind(1, Self.checkpointName)
+        defer { statement.reset() }
+        return try statement.step() ? statement.int64(0) : 0
+    }
+
+    public func apply(_ events: [RecordedEvent], on connection: SQLiteConnection) throws {
+        let checkpoint = try checkpoint(on: connection)
+        var applied: Int64?
+        for recorded in events where recorded.position > checkpoint {
+            let event = try ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+            try apply(event, at: recorded.position, on: connection)
+            applied = recorded.position
+        }
+        guard let applied else { return }
+        let statement = try connection.cachedStatement(
+            "INSERT INTO \(tables.checkpoints) (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+        )
+        statement.bind(1, Self.checkpointName)
+        statement.bind(2, applied)
+        try statement.run()
+    }
+
+    private func apply(_ event: ChatEvent, at position: Int64, on db: SQLiteConnection) throws {
+        switch event {
+        case .userRegistered(let registered):
+            let statement = try db.cachedStatement(
+                "INSERT INTO \(tables.users) (user_id, username, username_key, password, registered_at) VALUES (?, ?, ?, ?, ?)")
+            statement.bind(1, registered.userID.rawValue)
+            statement.bind(2, registered.username)
+            statement.bind(3, Validation.usernameKey(registered.username))
+            statement.bindText(4, try JSONCoding.encode(registered.password))
+            statement.bind(5, registered.registeredAt.iso8601)
+            try statement.run()
+
+        case .sessionStarted(let started):
+            let statement = try db.cachedStatement(
+                "INSERT INTO \(tables.sessions) (token_hash, user_id, started_at, expires_at) VALUES (?, ?, ?, ?)")
+            statement.bind(1, started.tokenHash)
+            statement.bind(2, started.userID.rawValue)
+            statement.bind(3, started.startedAt.iso8601)
+            statement.bind(4, started.expiresAt.millisecondsSinceEpoch)
+            try statement.run()
+
+        case .sessionEnded(let ended):
+            let statement = try db.cachedStatement(
+                "UPDATE \(tables.sessions) SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL")
+            statement.bind(1, ended.endedAt.iso8601)
+            statement.bind(2, ended.tokenHash)
+            try statement.run()
+
+        case .directChatCreated(let created):
+            try insertChat(created.chatID, kind: "direct", name: nil, by: created.createdBy, at: created.createdAt, position: position, on: db)
+            for participant in created.participants {
+                try upsertMember(created.chatID, participant, role: .member, position: position, on: db)
+            }
+
+        case .groupCreated(let created):
+            try insertChat(created.chatID, kind: "group", name: created.name, by: created.createdBy, at: created.createdAt, position: position, on: db)
+            for member in created.members {
+                try upsertMember(created.chatID, member.userID, role: member.role, position: position, on: db)
+            }
+
+        case .memberAdded(let added):
+            try upsertMember(added.chatID, added.userID, role: added.role, position: position, on: db)
+
+        case .memberRemoved(let removed):
+            let statement = try db.cachedStatement("DELETE FROM \(tables.members) WHERE chat_id = ? AND user_id = ?")
+            statement.bind(1, removed.chatID.rawValue)
+            statement.bind(2, removed.userID.rawValue)
+            try statement.run()
+
+        case .messageSent(let sent):
+            try insertMessage(sent, position: position, on: db)
+
+        case .messagesRead(let read):
+            try advanceWatermark(read, on: db)
+        }
+    }
+
+    private func insertChat(
+        _ chatID: ChatID, kind: String, name: String?, by creator: UserID, at createdAt: Timestamp, position: Int64,
+        on db: SQLiteConnection
+    ) throws {
+        let statement = try db.cachedStatement(
+            "INSERT INTO \(tables.chats) (chat_id, kind, name, created_by, created_at, last_activity_position) VALUES (?, ?, ?, ?, ?, ?)")
+        statement.bind(1, chatID.rawValue)
+        statement.bind(2, kind)
+        statement.bind(3, name)
+        statement.bind(4, creator.rawValue)
+        statement.bind(5, createdAt.iso8601)
+        statement.bind(6, position)
+        try statement.run()
+    }
+
+    private func upsertMember(_ chatID: ChatID, _ userID: UserID, role: MemberRole, position: Int64, on db: SQLiteConnection) throws {
+        let statement = try db.cachedStatement(
+            "INSERT INTO \(tables.members) (chat_id, user_id, role, joined_position) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        statement.bind(1, chatID.rawValue)
+        statement.bind(2, userID.rawValue)
+        statement.bind(3, role.rawValue)
+        statement.bind(4, position)
+        try statement.run()
+    }
+
+    private func insertMessage(_ sent: MessageSent, position: Int64, on db: SQLiteConnection) throws {
+        let insert = try db.cachedStatement(
+            "INSERT INTO \(tables.messages) (position, message_id, chat_id, sender_id, content, client_message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
+        insert.bind(1, position)
+        insert.bind(2, sent.messageID.rawValue)
+        insert.bind(3, sent.chatID.rawValue)
+        insert.bind(4, sent.senderID.rawValue)
+        insert.bind(5, sent.content)
+        insert.bind(6, sent.clientMessageID)
+        insert.bind(7, sent.sentAt.iso8601)
+        try insert.run()
+        if let clientMessageID = sent.clientMessageID {
+            // The primary key makes a second message with the same key from the same sender fail.
+            let key = try db.cachedStatement(
+                "INSERT INTO \(tables.clientMessageIDs) (sender_id, client_message_id, message_id) VALUES (?, ?, ?)")
+            key.bind(1, sent.senderID.rawValue)
+            key.bind(2, clientMessageID)
+            key.bind(3, sent.messageID.rawValue)
+            try key.run()
+        }
+        let chat = try db.cachedStatement(
+            "UPDATE \(tables.chats) SET last_message_position = ?, last_activity_position = ? WHERE chat_id = ?")
+        chat.bind(1, position)
+        chat.bind(2, position)
+        chat.bind(3, sent.chatID.rawValue)
+        try chat.run()
+    }
+
+    private func advanceWatermark(_ read: MessagesRead, on db: SQLiteConnection) throws {
+        let target = try db.cachedStatement("SELECT position FROM \(tables.messages) WHERE message_id = ? AND chat_id = ?")
+        target.bind(1, read.upToMessageID.rawValue)
+        target.bind(2, read.chatID.rawValue)
+        guard try target.step() else {
+            target.reset()
+            throw ProjectionError.unknownMessage(read.upToMessageID)
+        }
+        let upTo = target.int64(0)
+        target.reset()
+
+        let current = try db.cachedStatement(
+            "SELECT up_to_position FROM \(tables.readWatermarks) WHERE chat_id = ? AND user_id = ?")
+        current.bind(1, read.chatID.rawValue)
+        current.bind(2, read.readerID.rawValue)
+        let previous = try current.step() ? current.int64(0) : 0
+        current.reset()
+        guard upTo > previous else { return }
+
+        let upsert = try db.cachedStatement(
+            """
+            INSERT INTO \(tables.readWatermarks) (chat_id, user_id, up_to_position, up_to_message_id, read_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (chat_id, user_id) DO UPDATE SET
+                up_to_position = excluded.up_to_position, up_to_message_id = excluded.up_to_message_id,
+                read_at = excluded.read_at
+            """)
+        upsert.bind(1, read.chatID.rawValue)
+        upsert.bind(2, read.readerID.rawValue)
+        upsert.bind(3, upTo)
+        upsert.bind(4, read.upToMessageID.rawValue)
+        upsert.bind(5, read.readAt.iso8601)
+        try upsert.run()
+
+        // `read_at` of a message is when its first reader read it; it never changes after.
+        let firstRead = try db.cachedStatement(
+            """
+            UPDATE \(tables.messages) SET first_read_at = ?
+            WHERE chat_id = ? AND position > ? AND position <= ? AND sender_id != ? AND first_read_at IS NULL
+            """)
+        firstRead.bind(1, read.readAt.iso8601)
+        firstRead.bind(2, read.chatID.rawValue)
+        firstRead.bind(3, previous)
+        firstRead.bind(4, upTo)
+        firstRead.bind(5, read.readerID.rawValue)
+        try firstRead.run()
+    }
+}
+
+/// Events the read model cannot apply.
+public enum ProjectionError: Error, Equatable, CustomStringConvertible {
+    case unknownMessage(MessageID)
+
+    public var description: String {
+        switch self {
+        case .unknownMessage(let id): "read receipt for unknown message \(id)"
+        }
+    }
+}

@@ -1,0 +1,73 @@
+public import EventStore
+import Foundation
+
+/// Rebuilds the read model from position 0.
+///
+/// The new tables are built beside the live ones (`rebuild_…`) in batches, then, in one
+/// transaction that also applies any events appended meanwhile, the live tables are dropped
+/// and the new ones renamed over them. Interrupted at any point before that transaction
+/// commits, the live read model is untouched; the next rebuild discards the leftovers.
+public enum ProjectionRebuilder {
+    /// How far a rebuild has got.
+    public struct Progress: Sendable {
+        public var position: Int64
+        public var head: Int64
+        public var elapsedSeconds: Double
+        public var eventsPerSecond: Double { elapsedSeconds > 0 ? Double(position) / elapsedSeconds : 0 }
+    }
+
+    /// Rebuilds the database at `path`; returns the number of events applied.
+    public static func rebuild(
+        path: String, batchSize: Int = 5_000, progress: (Progress) -> Void = { _ in }
+    ) throws -> Int64 {
+        let connection = try EventLogFile.openExisting(path: path)
+        return try rebuild(on: connection, batchSize: batchSize, progress: progress)
+    }
+
+    public static func rebuild(
+        on connection: SQLiteConnection, batchSize: Int = 5_000, progress: (Progress) -> Void = { _ in }
+    ) throws -> Int64 {
+        let started = Date()
+        try dropTables(withPrefix: "rebuild_", on: connection)
+        let staging = ChatProjection(tables: .rebuild(suffix: String(UInt32.random(in: .min ... .max), radix: 16)))
+        try staging.prepareSchema(on: connection)
+        // A crash can only lose staging rows, which are discarded anyway; the swap is FULL.
+        try connection.execute("PRAGMA synchronous = NORMAL")
+        var position: Int64 = 0
+        let head = try EventLogFile.headPosition(on: connection)
+        while true {
+            let events = try EventLogFile.read(after: position, limit: batchSize, on: connection)
+            guard let last = events.last else { break }
+            try connection.transaction { try staging.apply(events, on: connection) }
+            position = last.position
+            progress(Progress(position: position, head: max(head, position), elapsedSeconds: -started.timeIntervalSinceNow))
+        }
+        try connection.execute("PRAGMA synchronous = FULL")
+        try connection.transaction {
+            // Events appended since the scan ended (a server may be running).
+            while true {
+                let events = try EventLogFile.read(after: position, limit: batchSize, on: connection)
+                guard let last = events.last else { break }
+                try staging.apply(events, on: connection)
+                position = last.position
+            }
+            connection.clearStatementCache()
+            for base in ReadModelTables.baseNames {
+                try connection.execute("DROP TABLE IF EXISTS \(base)")
+                try connection.execute("ALTER TABLE rebuild_\(base) RENAME TO \(base)")
+            }
+        }
+        connection.clearStatementCache()
+        return position
+    }
+
+    /// Drops every table whose name starts with `prefix` (with their indexes).
+    static func dropTables(withPrefix prefix: String, on connection: SQLiteConnection) throws {
+        let statement = try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'")
+        statement.bind(1, prefix.replacingOccurrences(of: "_", with: "\\_") + "%")
+        var names = [String]()
+        while try statement.step() { names.append(statement.string(0)) }
+        connection.clearStatementCache()
+        for name in names { try connection.execute("DROP TABLE \"\(name)\"") }
+    }
+}

@@ -1,0 +1,87 @@
+public import ChatDomain
+
+/// A user as clients see it: `{"id", "username"}`.
+public struct UserProfile: Sendable, Equatable, Encodable {
+    public var id: UserID
+    public var username: String
+
+    public init(id: UserID, username: String) {
+        self.id = id
+        self.username = username
+    }
+}
+
+/// A chat member: a user with a role.
+public struct MemberProfile: Sendable, Equatable, Encodable {
+    public var id: UserID
+    public var username: String
+    public var role: MemberRole
+}
+
+/// A message as clients see it (protocol §3).
+public struct MessageView: Sendable, Equatable, Encodable {
+    public var id: MessageID
+    public var chatID: ChatID
+    public var senderID: UserID
+    public var senderUsername: String
+    public var content: String
+    public var timestamp: String
+    /// Participants other than the sender who have read it, sorted by id.
+    public var readBy: [UserID]
+    /// When the first of them read it.
+    public var readAt: String?
+    /// The log position of the message; orders messages within a chat.
+    public var position: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, chatID = "chat_session_id", senderID = "sender_id", senderUsername = "sender_username", content
+        case timestamp, readBy = "read_by", readAt = "read_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(chatID, forKey: .chatID)
+        try container.encode(senderID, forKey: .senderID)
+        try container.encode(senderUsername, forKey: .senderUsername)
+        try container.encode(content, forKey: .content)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(readBy, forKey: .readBy)
+        try container.encode(readAt, forKey: .readAt)  // explicit null, as the contract shows
+    }
+}
+
+/// A chat in a user's list (protocol §3).
+public struct ChatSummary: Sendable, Equatable, Encodable {
+    public var id: ChatID
+    public var kind: ChatState.Kind
+    /// The group's name, or for a direct chat the other user's username.
+    public var name: String
+    public var members: [MemberProfile]
+    public var createdAt: String
+    public var lastMessage: MessageView?
+    public var unreadCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind = "type", name, members, createdAt = "created_at", lastMessage = "last_message"
+        case unreadCount = "unread_count"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(name, forKey: .name)
+        try container.encode(members, forKey: .members)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(lastMessage, forKey: .lastMessage)
+        try container.encode(unreadCount, forKey: .unreadCount)
+    }
+}
+
+/// One page of a chat's history, oldest first.
+public struct MessagePage: Sendable, Equatable {
+    public var messages: [MessageView]
+    /// Whether older messages exist before the first one.
+    public var hasMore: Bool
+}
