@@ -54,6 +54,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ChatTestSupport",
+            path: "Tests/ChatTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ChatDomainTests",
             dependencies: ["ChatDomain"],
@@ -61,12 +66,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EventStoreTests",
-            dependencies: ["EventStore"],
+            dependencies: ["EventStore", "ChatTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["ChatDomain", "EventStore", "Projections"],
+            dependencies: ["ChatDomain", "EventStore", "Projections", "ChatTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -17,8 +17,13 @@ public struct ChatProjection: InlineProjection {
         self.tables = tables
     }
 
+    /// Creates the tables and indexes in one transaction, unless they exist: after a rebuild
+    /// the live indexes carry the rebuild's names, and must not be duplicated.
     public func prepareSchema(on connection: SQLiteConnection) throws {
-        try connection.execute(tables.createSQL)
+        let existing = try connection.scalarInt64(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '\(tables.checkpoints)'")
+        guard existing == 0 else { return }
+        try connection.transaction { try connection.execute(tables.createSQL) }
     }
 
     public func checkpoint(on connection: SQLiteConnection) throws -> Int64 {
@@ -34,6 +39,9 @@ public struct ChatProjection: InlineProjection {
         for recorded in events where recorded.position > checkpoint {
             let event = try ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
             try apply(event, at: recorded.position, on: connection)
+            if let chatID = StreamName.chatID(of: recorded.streamID) {
+                try recordChatVersion(chatID, version: recorded.streamVersion, on: connection)
+            }
             applied = recorded.position
         }
         guard let applied else { return }
@@ -102,12 +110,20 @@ public struct ChatProjection: InlineProjection {
         }
     }
 
+    /// Keeps the chat's stream version, which decisions use as their expected version.
+    private func recordChatVersion(_ chatID: ChatID, version: Int64, on db: SQLiteConnection) throws {
+        let statement = try db.cachedStatement("UPDATE \(tables.chats) SET stream_version = ? WHERE chat_id = ?")
+        statement.bind(1, version)
+        statement.bind(2, chatID.rawValue)
+        try statement.run()
+    }
+
     private func insertChat(
         _ chatID: ChatID, kind: String, name: String?, by creator: UserID, at createdAt: Timestamp, position: Int64,
         on db: SQLiteConnection
     ) throws {
         let statement = try db.cachedStatement(
-            "INSERT INTO \(tables.chats) (chat_id, kind, name, created_by, created_at, last_activity_position) VALUES (?, ?, ?, ?, ?, ?)")
+            "INSERT INTO \(tables.chats) (chat_id, kind, name, created_by, created_at, last_activity_position, stream_version) VALUES (?, ?, ?, ?, ?, ?, 0)")
         statement.bind(1, chatID.rawValue)
         statement.bind(2, kind)
         statement.bind(3, name)

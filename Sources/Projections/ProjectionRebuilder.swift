@@ -18,14 +18,14 @@ public enum ProjectionRebuilder {
 
     /// Rebuilds the database at `path`; returns the number of events applied.
     public static func rebuild(
-        path: String, batchSize: Int = 5_000, progress: (Progress) -> Void = { _ in }
+        path: String, batchSize: Int = 5_000, progress: (Progress) throws -> Void = { _ in }
     ) throws -> Int64 {
         let connection = try EventLogFile.openExisting(path: path)
         return try rebuild(on: connection, batchSize: batchSize, progress: progress)
     }
 
     public static func rebuild(
-        on connection: SQLiteConnection, batchSize: Int = 5_000, progress: (Progress) -> Void = { _ in }
+        on connection: SQLiteConnection, batchSize: Int = 5_000, progress: (Progress) throws -> Void = { _ in }
     ) throws -> Int64 {
         let started = Date()
         try dropTables(withPrefix: "rebuild_", on: connection)
@@ -40,7 +40,7 @@ public enum ProjectionRebuilder {
             guard let last = events.last else { break }
             try connection.transaction { try staging.apply(events, on: connection) }
             position = last.position
-            progress(Progress(position: position, head: max(head, position), elapsedSeconds: -started.timeIntervalSinceNow))
+            try progress(Progress(position: position, head: max(head, position), elapsedSeconds: -started.timeIntervalSinceNow))
         }
         try connection.execute("PRAGMA synchronous = FULL")
         try connection.transaction {

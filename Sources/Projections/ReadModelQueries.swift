@@ -60,9 +60,10 @@ public enum ReadModelQueries {
         return users
     }
 
-    /// A chat's membership state, as decisions need it.
-    public static func chatState(_ chatID: ChatID, on db: SQLiteConnection) throws -> ChatState? {
-        let chat = try db.cachedStatement("SELECT kind, name FROM chats WHERE chat_id = ?")
+    /// A chat's membership state, as decisions need it, with the chat stream's version to
+    /// append against.
+    public static func chatState(_ chatID: ChatID, on db: SQLiteConnection) throws -> (state: ChatState, streamVersion: Int64)? {
+        let chat = try db.cachedStatement("SELECT kind, name, stream_version FROM chats WHERE chat_id = ?")
         chat.bind(1, chatID.rawValue)
         guard try chat.step() else {
             chat.reset()
@@ -70,13 +71,14 @@ public enum ReadModelQueries {
         }
         let kind = ChatState.Kind(rawValue: chat.string(0)) ?? .group
         let name = chat.optionalString(1)
+        let version = chat.int64(2)
         chat.reset()
         let members = try db.cachedStatement("SELECT user_id, role FROM members WHERE chat_id = ?")
         members.bind(1, chatID.rawValue)
         defer { members.reset() }
         var roles = [UserID: MemberRole]()
         while try members.step() { roles[UserID(members.string(0))] = MemberRole(rawValue: members.string(1)) ?? .member }
-        return ChatState(chatID: chatID, kind: kind, name: name, members: roles)
+        return (ChatState(chatID: chatID, kind: kind, name: name, members: roles), version)
     }
 
     /// The sender's earlier message with `clientMessageID`, for idempotent sends.

@@ -33,42 +33,43 @@ public struct ReadModelTables: Sendable {
     var clientMessageIDs: String { prefix + "client_message_ids" }
     var checkpoints: String { prefix + "projection_checkpoints" }
 
-    func index(_ name: String) -> String { "\(prefix)\(name)_\(indexSuffix)" }
+    func index(_ name: String) -> String { "\(name)_\(indexSuffix)" }
 
     var createSQL: String {
         """
-        CREATE TABLE IF NOT EXISTS \(users) (
+        CREATE TABLE \(users) (
             user_id TEXT PRIMARY KEY,
             username TEXT NOT NULL,
             username_key TEXT NOT NULL UNIQUE,
             password TEXT NOT NULL,
             registered_at TEXT NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS \(sessions) (
+        CREATE TABLE \(sessions) (
             token_hash TEXT PRIMARY KEY,
             user_id TEXT NOT NULL,
             started_at TEXT NOT NULL,
             expires_at INTEGER NOT NULL,
             ended_at TEXT
         );
-        CREATE TABLE IF NOT EXISTS \(chats) (
+        CREATE TABLE \(chats) (
             chat_id TEXT PRIMARY KEY,
             kind TEXT NOT NULL,
             name TEXT,
             created_by TEXT NOT NULL,
             created_at TEXT NOT NULL,
             last_message_position INTEGER,
-            last_activity_position INTEGER NOT NULL
+            last_activity_position INTEGER NOT NULL,
+            stream_version INTEGER NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS \(members) (
+        CREATE TABLE \(members) (
             chat_id TEXT NOT NULL,
             user_id TEXT NOT NULL,
             role TEXT NOT NULL,
             joined_position INTEGER NOT NULL,
             PRIMARY KEY (chat_id, user_id)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS \(index("members_by_user")) ON \(members) (user_id, chat_id);
-        CREATE TABLE IF NOT EXISTS \(messages) (
+        CREATE INDEX \(index("members_by_user")) ON \(members) (user_id, chat_id);
+        CREATE TABLE \(messages) (
             position INTEGER PRIMARY KEY,
             message_id TEXT NOT NULL UNIQUE,
             chat_id TEXT NOT NULL,
@@ -78,8 +79,8 @@ public struct ReadModelTables: Sendable {
             sent_at TEXT NOT NULL,
             first_read_at TEXT
         );
-        CREATE INDEX IF NOT EXISTS \(index("messages_by_chat")) ON \(messages) (chat_id, position);
-        CREATE TABLE IF NOT EXISTS \(readWatermarks) (
+        CREATE INDEX \(index("messages_by_chat")) ON \(messages) (chat_id, position);
+        CREATE TABLE \(readWatermarks) (
             chat_id TEXT NOT NULL,
             user_id TEXT NOT NULL,
             up_to_position INTEGER NOT NULL,
@@ -87,13 +88,13 @@ public struct ReadModelTables: Sendable {
             read_at TEXT NOT NULL,
             PRIMARY KEY (chat_id, user_id)
         ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS \(clientMessageIDs) (
+        CREATE TABLE \(clientMessageIDs) (
             sender_id TEXT NOT NULL,
             client_message_id TEXT NOT NULL,
             message_id TEXT NOT NULL,
             PRIMARY KEY (sender_id, client_message_id)
         ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS \(checkpoints) (
+        CREATE TABLE \(checkpoints) (
             name TEXT PRIMARY KEY,
             position INTEGER NOT NULL
         );

@@ -1,0 +1,92 @@
+public import ChatDomain
+public import EventStore
+
+/// One line of the audit view: who did what, when, at which position.
+public struct AuditEntry: Sendable, Encodable {
+    public var position: Int64
+    public var recordedAt: String
+    public var stream: String
+    public var type: String
+    public var schemaVersion: Int
+    /// The user on whose behalf the event was recorded, from its metadata.
+    public var actor: String?
+    /// The chat the event belongs to, if any.
+    public var chatID: ChatID?
+    /// Every user the event names (sender, member, reader, registrant …).
+    public var involvedUsers: [UserID]
+    /// A one-line human description.
+    public var summary: String
+    /// The request id and connection framing from the metadata, for tracing.
+    public var requestID: String?
+    public var framing: String?
+
+    enum CodingKeys: String, CodingKey {
+        case position, recordedAt = "recorded_at", stream, type, schemaVersion = "schema_version", actor
+        case chatID = "chat_id", involvedUsers = "users", summary, requestID = "request_id", framing
+    }
+
+    /// Describes `recorded`, naming users through `username` where it knows them.
+    public init(_ recorded: RecordedEvent, username: (UserID) -> String?) {
+        let metadata = recorded.decodedMetadata
+        position = recorded.position
+        recordedAt = Timestamp(millisecondsSinceEpoch: recorded.recordedAt).iso8601
+        stream = recorded.streamID
+        type = recorded.type
+        schemaVersion = recorded.schemaVersion
+        actor = metadata.actor
+        requestID = metadata.requestID
+        framing = metadata.framing
+        func name(_ id: UserID) -> String { username(id).map { "\($0) (\(id))" } ?? id.rawValue }
+        guard let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data) else {
+            chatID = nil
+            involvedUsers = []
+            summary = "undecodable \(recorded.type) v\(recorded.schemaVersion)"
+            return
+        }
+        switch event {
+        case .userRegistered(let e):
+            chatID = nil
+            involvedUsers = [e.userID]
+            summary = "registered user \(e.username) (\(e.userID))"
+        case .sessionStarted(let e):
+            chatID = nil
+            involvedUsers = [e.userID]
+            summary = "\(name(e.userID)) logged in; session expires \(e.expiresAt.iso8601)"
+        case .sessionEnded(let e):
+            chatID = nil
+            involvedUsers = [e.userID]
+            summary = "\(name(e.userID)) logged out"
+        case .directChatCreated(let e):
+            chatID = e.chatID
+            involvedUsers = e.participants
+            summary = "\(name(e.createdBy)) opened direct chat \(e.chatID) with \(e.participants.filter { $0 != e.createdBy }.map(name).joined())"
+        case .groupCreated(let e):
+            chatID = e.chatID
+            involvedUsers = e.members.map(\.userID)
+            summary = "\(name(e.createdBy)) created group \"\(e.name)\" (\(e.chatID)) with \(e.members.map { name($0.userID) }.joined(separator: ", "))"
+        case .memberAdded(let e):
+            chatID = e.chatID
+            involvedUsers = [e.userID, e.addedBy]
+            summary = "\(name(e.addedBy)) added \(name(e.userID)) to \(e.chatID) as \(e.role.rawValue)"
+        case .memberRemoved(let e):
+            chatID = e.chatID
+            involvedUsers = [e.userID, e.removedBy]
+            summary = e.userID == e.removedBy
+                ? "\(name(e.userID)) left \(e.chatID)" : "\(name(e.removedBy)) removed \(name(e.userID)) from \(e.chatID)"
+        case .messageSent(let e):
+            chatID = e.chatID
+            involvedUsers = [e.senderID]
+            let preview = e.content.count > 60 ? String(e.content.prefix(57)) + "..." : e.content
+            summary = "\(name(e.senderID)) sent \(e.messageID) to \(e.chatID): \(preview.debugDescription)"
+        case .messagesRead(let e):
+            chatID = e.chatID
+            involvedUsers = [e.readerID]
+            summary = "\(name(e.readerID)) read \(e.chatID) up to \(e.upToMessageID)"
+        }
+    }
+
+    /// Whether `user` acted or is named in this event.
+    public func concerns(_ user: UserID) -> Bool {
+        actor == user.rawValue || involvedUsers.contains(user)
+    }
+}

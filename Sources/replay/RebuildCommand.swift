@@ -1,0 +1,33 @@
+import ArgumentParser
+import EventStore
+import Foundation
+import Projections
+
+struct RebuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Rebuild every projection from position 0.",
+        discussion: """
+            The new tables are built beside the old ones and swapped in at the end: an \
+            interrupted rebuild leaves the old projections intact.
+            """)
+
+    @Option(help: "The chat database.") var db: String
+
+    func run() throws {
+        var bar = ProgressBar(label: "rebuild")
+        let started = Date()
+        let count: Int64
+        do {
+            count = try ProjectionRebuilder.rebuild(path: db) { progress in
+                bar.update(done: progress.position, total: progress.head, perSecond: progress.eventsPerSecond)
+            }
+        } catch let error as EventStoreError {
+            throw ReplayFailure(error.description)
+        }
+        let seconds = -started.timeIntervalSinceNow
+        bar.update(done: count, total: count, perSecond: seconds > 0 ? Double(count) / seconds : 0, force: true)
+        bar.finish()
+        print("rebuilt projections from \(count) events in \(String(format: "%.2f", seconds)) s")
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// `replay`: rebuild, verify, audit, export and import a chat event log.
+@main
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rebuild, verify and audit a chat event log.",
+        discussion: "Every subcommand takes --db PATH, the SQLite file chat-gateway writes.",
+        subcommands: [
+            RebuildCommand.self, VerifyCommand.self, HistoryCommand.self, ExportCommand.self, ImportCommand.self,
+            StatsCommand.self,
+        ])
+}
+
+/// A failure the user should read: printed as `Error: <message>`, exit status 1.
+struct ReplayFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import EventStore
+import Foundation
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Events by type, streams, head position and database size.")
+
+    @Option(help: "The chat database.") var db: String
+
+    func run() throws {
+        let connection: SQLiteConnection
+        do {
+            connection = try EventLogFile.openExisting(path: db, readOnly: true)
+        } catch let error as EventStoreError {
+            throw ReplayFailure(error.description)
+        }
+        let byType = try connection.prepare("SELECT type, count(*) FROM events GROUP BY type ORDER BY count(*) DESC, type")
+        var rows = [(String, Int64)]()
+        while try byType.step() { rows.append((byType.string(0), byType.int64(1))) }
+        let streams = try connection.scalarInt64("SELECT count(DISTINCT stream_id) FROM events") ?? 0
+        let head = try EventLogFile.headPosition(on: connection)
+        let pageBytes = (try connection.scalarInt64("PRAGMA page_count") ?? 0) * (try connection.scalarInt64("PRAGMA page_size") ?? 0)
+        let walBytes = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int64) ?? 0
+
+        print("head position: \(head)")
+        print("events:        \(rows.reduce(0) { $0 + $1.1 })")
+        print("streams:       \(streams)")
+        print("database size: \(pageBytes) bytes (+ \(walBytes) bytes of WAL)")
+        print("events by type:")
+        let width = rows.map(\.0.count).max() ?? 0
+        for (type, count) in rows {
+            print("  \(type.padding(toLength: width, withPad: " ", startingAt: 0))  \(count)")
+        }
+    }
+}
