@@ -77,7 +77,7 @@ public struct AuditEntry: Sendable, Encodable {
             chatID = e.chatID
             involvedUsers = [e.senderID]
             let preview = e.content.count > 60 ? String(e.content.prefix(57)) + "..." : e.content
-            summary = "\(name(e.senderID)) sent \(e.messageID) to \(e.chatID): \(preview.debugDescription)"
+            summary = "\(name(e.senderID)) sent \(e.messageID) to \(e.chatID): “\(preview)”"
         case .messagesRead(let e):
             chatID = e.chatID
             involvedUsers = [e.readerID]
