@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ChatDomain", targets: ["ChatDomain"]),
+        .library(name: "CSQLite", targets: ["CSQLite"]),
         .library(name: "EventStore", targets: ["EventStore"]),
         .library(name: "Projections", targets: ["Projections"]),
         .executable(name: "replay", targets: ["replay"]),

@@ -1,13 +1,20 @@
 import Crypto
+import Foundation
 
 /// Makes the opaque ids of new users, chats and messages.
 public enum IdentifierFactory {
-    /// 96 random bits as 24 hex characters after a one-letter kind prefix.
+    /// A one-letter kind prefix, then 24 hex characters: 48 bits of milliseconds since the
+    /// epoch and 48 random bits.
+    ///
+    /// Leading with time keeps new ids near the end of their unique index, so an insert
+    /// touches the index's last pages instead of a random one (less written per commit).
     static func random(prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
+        let milliseconds = UInt64(Date().timeIntervalSince1970 * 1000)
         var bytes = [UInt8]()
         bytes.reserveCapacity(12)
-        for _ in 0..<12 { bytes.append(UInt8.random(in: .min ... .max, using: &generator)) }
+        for shift in stride(from: 40, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift))) }
+        for _ in 0..<6 { bytes.append(UInt8.random(in: .min ... .max, using: &generator)) }
         return prefix + Hex.encode(bytes)
     }
 

@@ -16,13 +16,16 @@ public final class SQLiteEventLog: EventLog {
         public var maxBatchSize: Int
         /// Recent events kept in memory for live subscribers. Defaults to `8192`.
         public var tailCapacity: Int
+        /// WAL size, in pages, at which a background checkpoint starts. Defaults to `1000`.
+        public var checkpointThresholdPages: Int
         /// Called on the writer queue after each transaction with the number of appends in it.
         public var batchObserver: (@Sendable (Int) -> Void)?
 
         public init(
             durability: Durability = .full, readerCount: Int = 2, maxBatchSize: Int = 1024, tailCapacity: Int = 8192,
-            batchObserver: (@Sendable (Int) -> Void)? = nil
+            checkpointThresholdPages: Int = 1000, batchObserver: (@Sendable (Int) -> Void)? = nil
         ) {
+            self.checkpointThresholdPages = checkpointThresholdPages
             self.durability = durability
             self.readerCount = readerCount
             self.maxBatchSize = maxBatchSize
@@ -35,12 +38,17 @@ public final class SQLiteEventLog: EventLog {
     private let writer: GroupCommitWriter
     private let readers: ReaderPool
     private let tail: CommittedEventTail
+    private let checkpointer: WALCheckpointer
 
-    private init(path: String, writer: GroupCommitWriter, readers: ReaderPool, tail: CommittedEventTail) {
+    private init(
+        path: String, writer: GroupCommitWriter, readers: ReaderPool, tail: CommittedEventTail,
+        checkpointer: WALCheckpointer
+    ) {
         self.path = path
         self.writer = writer
         self.readers = readers
         self.tail = tail
+        self.checkpointer = checkpointer
     }
 
     /// Opens the log at `path`, creating it if `create` is true and the file is new, and
@@ -72,12 +80,14 @@ public final class SQLiteEventLog: EventLog {
                     })
             }
         }
+        let checkpointer = try WALCheckpointer(path: path, thresholdPages: Int32(configuration.checkpointThresholdPages))
+        checkpointer.install(on: connection)
         let tail = CommittedEventTail(head: head, capacity: configuration.tailCapacity)
         let writer = GroupCommitWriter(
             connection: connection, queue: queue, projection: projection, tail: tail,
             maxBatchSize: configuration.maxBatchSize, observer: configuration.batchObserver)
         let readers = try ReaderPool(path: path, count: configuration.readerCount)
-        return SQLiteEventLog(path: path, writer: writer, readers: readers, tail: tail)
+        return SQLiteEventLog(path: path, writer: writer, readers: readers, tail: tail, checkpointer: checkpointer)
     }
 
     /// Applies every event after the projection's checkpoint, in bounded batches.
@@ -145,6 +155,7 @@ public final class SQLiteEventLog: EventLog {
     public func close() async {
         writer.close()
         _ = try? await withWriter { _ in () }
+        checkpointer.drain()
         tail.close()
     }
 }

@@ -39,9 +39,6 @@ public struct ChatProjection: InlineProjection {
         for recorded in events where recorded.position > checkpoint {
             let event = try ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
             try apply(event, at: recorded.position, on: connection)
-            if let chatID = StreamName.chatID(of: recorded.streamID) {
-                try recordChatVersion(chatID, version: recorded.streamVersion, on: connection)
-            }
             applied = recorded.position
         }
         guard let applied else { return }
@@ -110,20 +107,12 @@ public struct ChatProjection: InlineProjection {
         }
     }
 
-    /// Keeps the chat's stream version, which decisions use as their expected version.
-    private func recordChatVersion(_ chatID: ChatID, version: Int64, on db: SQLiteConnection) throws {
-        let statement = try db.cachedStatement("UPDATE \(tables.chats) SET stream_version = ? WHERE chat_id = ?")
-        statement.bind(1, version)
-        statement.bind(2, chatID.rawValue)
-        try statement.run()
-    }
-
     private func insertChat(
         _ chatID: ChatID, kind: String, name: String?, by creator: UserID, at createdAt: Timestamp, position: Int64,
         on db: SQLiteConnection
     ) throws {
         let statement = try db.cachedStatement(
-            "INSERT INTO \(tables.chats) (chat_id, kind, name, created_by, created_at, last_activity_position, stream_version) VALUES (?, ?, ?, ?, ?, ?, 0)")
+            "INSERT INTO \(tables.chats) (chat_id, kind, name, created_by, created_at, created_position) VALUES (?, ?, ?, ?, ?, ?)")
         statement.bind(1, chatID.rawValue)
         statement.bind(2, kind)
         statement.bind(3, name)
@@ -143,6 +132,8 @@ public struct ChatProjection: InlineProjection {
         try statement.run()
     }
 
+    /// Only rows that must change are touched: a message appends to `messages` (and its
+    /// index) and nothing else, since each page touched is written again at commit.
     private func insertMessage(_ sent: MessageSent, position: Int64, on db: SQLiteConnection) throws {
         let insert = try db.cachedStatement(
             "INSERT INTO \(tables.messages) (position, message_id, chat_id, sender_id, content, client_message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -164,12 +155,6 @@ public struct ChatProjection: InlineProjection {
             key.bind(3, sent.messageID.rawValue)
             try key.run()
         }
-        let chat = try db.cachedStatement(
-            "UPDATE \(tables.chats) SET last_message_position = ?, last_activity_position = ? WHERE chat_id = ?")
-        chat.bind(1, position)
-        chat.bind(2, position)
-        chat.bind(3, sent.chatID.rawValue)
-        try chat.run()
     }
 
     private func advanceWatermark(_ read: MessagesRead, on db: SQLiteConnection) throws {

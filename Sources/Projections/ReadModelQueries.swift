@@ -63,8 +63,10 @@ public enum ReadModelQueries {
     /// A chat's membership state, as decisions need it, with the chat stream's version to
     /// append against.
     public static func chatState(_ chatID: ChatID, on db: SQLiteConnection) throws -> (state: ChatState, streamVersion: Int64)? {
-        let chat = try db.cachedStatement("SELECT kind, name, stream_version FROM chats WHERE chat_id = ?")
+        let chat = try db.cachedStatement(
+            "SELECT kind, name, (SELECT max(stream_version) FROM events WHERE stream_id = ?2) FROM chats WHERE chat_id = ?1")
         chat.bind(1, chatID.rawValue)
+        chat.bind(2, StreamName.chat(chatID))
         guard try chat.step() else {
             chat.reset()
             return nil
@@ -167,9 +169,11 @@ public enum ReadModelQueries {
     public static func chats(of userID: UserID, on db: SQLiteConnection) throws -> [ChatSummary] {
         let statement = try db.cachedStatement(
             """
-            SELECT c.chat_id, c.kind, c.name, c.created_at, c.last_message_position
-            FROM members mb JOIN chats c ON c.chat_id = mb.chat_id
-            WHERE mb.user_id = ? ORDER BY c.last_activity_position DESC
+            SELECT chat_id, kind, name, created_at, last_message_position FROM (
+                SELECT c.chat_id, c.kind, c.name, c.created_at, c.created_position,
+                    (SELECT max(m.position) FROM messages m WHERE m.chat_id = c.chat_id) AS last_message_position
+                FROM members mb JOIN chats c ON c.chat_id = mb.chat_id WHERE mb.user_id = ?)
+            ORDER BY coalesce(last_message_position, created_position) DESC
             """)
         statement.bind(1, userID.rawValue)
         var rows = [(ChatID, ChatState.Kind, String?, String, Int64?)]()
@@ -230,9 +234,10 @@ public enum ReadModelQueries {
         let statement = try db.cachedStatement(
             """
             SELECT m.message_id, m.sender_id, u.username, m.content, m.sent_at, m.first_read_at
-            FROM messages m JOIN users u ON u.user_id = m.sender_id WHERE m.position = ?
+            FROM messages m JOIN users u ON u.user_id = m.sender_id WHERE m.chat_id = ? AND m.position = ?
             """)
-        statement.bind(1, position)
+        statement.bind(1, chatID.rawValue)
+        statement.bind(2, position)
         defer { statement.reset() }
         _ = try statement.step()
         return MessageView(

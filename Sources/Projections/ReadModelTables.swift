@@ -57,9 +57,7 @@ public struct ReadModelTables: Sendable {
             name TEXT,
             created_by TEXT NOT NULL,
             created_at TEXT NOT NULL,
-            last_message_position INTEGER,
-            last_activity_position INTEGER NOT NULL,
-            stream_version INTEGER NOT NULL
+            created_position INTEGER NOT NULL
         );
         CREATE TABLE \(members) (
             chat_id TEXT NOT NULL,
@@ -70,16 +68,16 @@ public struct ReadModelTables: Sendable {
         ) WITHOUT ROWID;
         CREATE INDEX \(index("members_by_user")) ON \(members) (user_id, chat_id);
         CREATE TABLE \(messages) (
-            position INTEGER PRIMARY KEY,
-            message_id TEXT NOT NULL UNIQUE,
             chat_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            message_id TEXT NOT NULL UNIQUE,
             sender_id TEXT NOT NULL,
             content TEXT NOT NULL,
             client_message_id TEXT,
             sent_at TEXT NOT NULL,
-            first_read_at TEXT
-        );
-        CREATE INDEX \(index("messages_by_chat")) ON \(messages) (chat_id, position);
+            first_read_at TEXT,
+            PRIMARY KEY (chat_id, position)
+        ) WITHOUT ROWID;
         CREATE TABLE \(readWatermarks) (
             chat_id TEXT NOT NULL,
             user_id TEXT NOT NULL,
@@ -108,7 +106,7 @@ public struct ReadModelTables: Sendable {
         case "sessions": "token_hash"
         case "chats": "chat_id"
         case "members", "read_watermarks": "chat_id, user_id"
-        case "messages": "position"
+        case "messages": "chat_id, position"
         case "client_message_ids": "sender_id, client_message_id"
         default: "name"
         }

@@ -1,0 +1,59 @@
+import CSQLite
+import Foundation
+
+/// Copies WAL pages back into the database file on a connection and queue of its own.
+///
+/// SQLite's automatic checkpoint runs inside the commit that crosses its threshold, so the
+/// writer — and every append waiting on it — would pay for copying and syncing the
+/// database file. Here the writer's WAL hook only schedules a PASSIVE checkpoint, which
+/// never blocks the writer or readers.
+///
+/// > Note: `@unchecked Sendable`: `scheduled` is guarded by `lock`; the connection is used
+/// > only on `queue`.
+final class WALCheckpointer: @unchecked Sendable {
+    private let connection: SQLiteConnection
+    private let queue = DispatchQueue(label: "chat.eventstore.checkpointer")
+    private let thresholdPages: Int32
+    private let lock = NSLock()
+    private var scheduled = false
+
+    init(path: String, thresholdPages: Int32) throws {
+        connection = try SQLiteConnection(path: path, create: false)
+        self.thresholdPages = thresholdPages
+    }
+
+    /// Replaces `writer`'s automatic checkpoints with this checkpointer.
+    ///
+    /// The checkpointer must outlive `writer`.
+    func install(on writer: SQLiteConnection) {
+        sqlite3_wal_hook(writer.handle, walHook, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    fileprivate func walGrew(to pages: Int32) {
+        guard pages >= thresholdPages else { return }
+        let schedule: Bool = lock.withLock {
+            if scheduled { return false }
+            scheduled = true
+            return true
+        }
+        guard schedule else { return }
+        queue.async {
+            self.lock.withLock { self.scheduled = false }
+            sqlite3_wal_checkpoint_v2(self.connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
+    }
+
+    /// Waits for a scheduled checkpoint to finish.
+    func drain() {
+        queue.sync {}
+    }
+}
+
+private func walHook(
+    context: UnsafeMutableRawPointer?, _: OpaquePointer?, _: UnsafePointer<CChar>?, pages: Int32
+) -> Int32 {
+    if let context {
+        Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().walGrew(to: pages)
+    }
+    return SQLITE_OK
+}
