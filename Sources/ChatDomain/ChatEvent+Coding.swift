@@ -54,6 +54,10 @@ extension ChatEvent {
         guard schemaVersion >= 1, schemaVersion <= kind.currentSchemaVersion else {
             throw ChatEventDecodingError.unsupportedSchemaVersion(type: type, version: schemaVersion)
         }
+        if let fast = Self.decodeFlat(kind: kind, schemaVersion: schemaVersion, data: data) {
+            self = fast
+            return
+        }
         let decoder = JSONDecoder()
         let bytes = Data(data)
         do {
@@ -75,6 +79,35 @@ extension ChatEvent {
             }
         } catch is DecodingError {
             throw ChatEventDecodingError.malformedData(type: type)
+        }
+    }
+}
+
+extension ChatEvent {
+    /// The high-volume events through ``FlatJSONObject``; `nil` sends the caller to `JSONDecoder`.
+    static func decodeFlat(kind: Kind, schemaVersion: Int, data: [UInt8]) -> ChatEvent? {
+        guard kind == .messageSent || kind == .messagesRead, let object = FlatJSONObject(data) else { return nil }
+        func timestamp(_ key: String) -> Timestamp? { object.string(key).flatMap(Timestamp.init(iso8601:)) }
+        switch kind {
+        case .messageSent:
+            let contentKey = schemaVersion == 1 ? "text" : "content"
+            guard let messageID = object.string("message_id"), let chatID = object.string("chat_id"),
+                let senderID = object.string("sender_id"), let content = object.string(contentKey),
+                let sentAt = timestamp("sent_at")
+            else { return nil }
+            let clientMessageID = schemaVersion == 1 ? nil : object.string("client_message_id")
+            return .messageSent(
+                MessageSent(
+                    messageID: MessageID(messageID), chatID: ChatID(chatID), senderID: UserID(senderID), content: content,
+                    clientMessageID: clientMessageID, sentAt: sentAt))
+        case .messagesRead:
+            guard let chatID = object.string("chat_id"), let readerID = object.string("reader_id"),
+                let upTo = object.string("up_to_message_id"), let readAt = timestamp("read_at")
+            else { return nil }
+            return .messagesRead(
+                MessagesRead(chatID: ChatID(chatID), readerID: UserID(readerID), upToMessageID: MessageID(upTo), readAt: readAt))
+        default:
+            return nil
         }
     }
 }

@@ -19,6 +19,8 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     let queue: DispatchQueue
     let connection: SQLiteConnection
+    /// Kept alive as long as the connection whose WAL hook points at it.
+    let checkpointer: WALCheckpointer
     private let projection: (any InlineProjection)?
     private let tail: CommittedEventTail
     private let maxBatchSize: Int
@@ -32,10 +34,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var lastRecordedAt: Int64 = 0
 
     init(
-        connection: SQLiteConnection, queue: DispatchQueue, projection: (any InlineProjection)?,
+        connection: SQLiteConnection, queue: DispatchQueue, checkpointer: WALCheckpointer, projection: (any InlineProjection)?,
         tail: CommittedEventTail, maxBatchSize: Int, observer: (@Sendable (Int) -> Void)?
     ) {
         self.connection = connection
+        self.checkpointer = checkpointer
         self.queue = queue
         self.projection = projection
         self.tail = tail

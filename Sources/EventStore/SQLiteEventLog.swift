@@ -38,17 +38,12 @@ public final class SQLiteEventLog: EventLog {
     private let writer: GroupCommitWriter
     private let readers: ReaderPool
     private let tail: CommittedEventTail
-    private let checkpointer: WALCheckpointer
 
-    private init(
-        path: String, writer: GroupCommitWriter, readers: ReaderPool, tail: CommittedEventTail,
-        checkpointer: WALCheckpointer
-    ) {
+    private init(path: String, writer: GroupCommitWriter, readers: ReaderPool, tail: CommittedEventTail) {
         self.path = path
         self.writer = writer
         self.readers = readers
         self.tail = tail
-        self.checkpointer = checkpointer
     }
 
     /// Opens the log at `path`, creating it if `create` is true and the file is new, and
@@ -84,10 +79,10 @@ public final class SQLiteEventLog: EventLog {
         checkpointer.install(on: connection)
         let tail = CommittedEventTail(head: head, capacity: configuration.tailCapacity)
         let writer = GroupCommitWriter(
-            connection: connection, queue: queue, projection: projection, tail: tail,
+            connection: connection, queue: queue, checkpointer: checkpointer, projection: projection, tail: tail,
             maxBatchSize: configuration.maxBatchSize, observer: configuration.batchObserver)
         let readers = try ReaderPool(path: path, count: configuration.readerCount)
-        return SQLiteEventLog(path: path, writer: writer, readers: readers, tail: tail, checkpointer: checkpointer)
+        return SQLiteEventLog(path: path, writer: writer, readers: readers, tail: tail)
     }
 
     /// Applies every event after the projection's checkpoint, in bounded batches.
@@ -155,7 +150,7 @@ public final class SQLiteEventLog: EventLog {
     public func close() async {
         writer.close()
         _ = try? await withWriter { _ in () }
-        checkpointer.drain()
+        writer.checkpointer.drain()
         tail.close()
     }
 }

@@ -24,22 +24,36 @@ public enum ProjectionRebuilder {
         return try rebuild(on: connection, batchSize: batchSize, progress: progress)
     }
 
+    /// - Parameters:
+    ///   - batchSize: events read and applied at a time (bounds memory).
+    ///   - batchesPerTransaction: batches per transaction. Large transactions let the many
+    ///     inserts into one chat's pages be written once instead of once per commit.
     public static func rebuild(
-        on connection: SQLiteConnection, batchSize: Int = 5_000, progress: (Progress) throws -> Void = { _ in }
+        on connection: SQLiteConnection, batchSize: Int = 5_000, batchesPerTransaction: Int = 20,
+        progress: (Progress) throws -> Void = { _ in }
     ) throws -> Int64 {
         let started = Date()
         try dropTables(withPrefix: "rebuild_", on: connection)
         let staging = ChatProjection(tables: .rebuild(suffix: String(UInt32.random(in: .min ... .max), radix: 16)))
         try staging.prepareSchema(on: connection)
         // A crash can only lose staging rows, which are discarded anyway; the swap is FULL.
-        try connection.execute("PRAGMA synchronous = NORMAL")
+        // A large page cache keeps every chat's current pages in memory between commits.
+        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144")
         var position: Int64 = 0
         let head = try EventLogFile.headPosition(on: connection)
-        while true {
-            let events = try EventLogFile.read(after: position, limit: batchSize, on: connection)
-            guard let last = events.last else { break }
-            try connection.transaction { try staging.apply(events, on: connection) }
-            position = last.position
+        var done = false
+        while !done {
+            try connection.transaction {
+                for _ in 0..<batchesPerTransaction {
+                    let events = try EventLogFile.read(after: position, limit: batchSize, on: connection)
+                    guard let last = events.last else {
+                        done = true
+                        return
+                    }
+                    try staging.apply(events, on: connection)
+                    position = last.position
+                }
+            }
             try progress(Progress(position: position, head: max(head, position), elapsedSeconds: -started.timeIntervalSinceNow))
         }
         try connection.execute("PRAGMA synchronous = FULL")

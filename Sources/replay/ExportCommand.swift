@@ -10,12 +10,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output file (default: standard output).") var out: String?
 
     func run() throws {
-        let connection: SQLiteConnection
-        do {
-            connection = try EventLogFile.openExisting(path: db, readOnly: true)
-        } catch let error as EventStoreError {
-            throw ReplayFailure(error.description)
-        }
+        let connection = try openDatabase(db)
         let output: FileHandle
         if let out {
             guard FileManager.default.createFile(atPath: out, contents: nil) else {

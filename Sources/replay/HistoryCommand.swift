@@ -25,12 +25,7 @@ struct HistoryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let connection: SQLiteConnection
-        do {
-            connection = try EventLogFile.openExisting(path: db, readOnly: true)
-        } catch let error as EventStoreError {
-            throw ReplayFailure(error.description)
-        }
+        let connection = try openDatabase(db)
         let names = try usernames(on: connection)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventStore
 
 /// `replay`: rebuild, verify, audit, export and import a chat event log.
 @main
@@ -16,4 +17,14 @@ struct Replay: ParsableCommand {
 struct ReplayFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Opens an existing chat database, turning "missing" or "not a chat database" into a
+/// message for the operator.
+func openDatabase(_ path: String, readOnly: Bool = true) throws -> SQLiteConnection {
+    do {
+        return try EventLogFile.openExisting(path: path, readOnly: readOnly)
+    } catch let error as EventStoreError {
+        throw ReplayFailure(error.description)
+    }
 }

@@ -9,12 +9,7 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "The chat database.") var db: String
 
     func run() throws {
-        let connection: SQLiteConnection
-        do {
-            connection = try EventLogFile.openExisting(path: db, readOnly: true)
-        } catch let error as EventStoreError {
-            throw ReplayFailure(error.description)
-        }
+        let connection = try openDatabase(db)
         let byType = try connection.prepare("SELECT type, count(*) FROM events GROUP BY type ORDER BY count(*) DESC, type")
         var rows = [(String, Int64)]()
         while try byType.step() { rows.append((byType.string(0), byType.int64(1))) }
