@@ -87,12 +87,12 @@ extension ChatEvent {
     /// The high-volume events through ``FlatJSONObject``; `nil` sends the caller to `JSONDecoder`.
     static func decodeFlat(kind: Kind, schemaVersion: Int, data: [UInt8]) -> ChatEvent? {
         guard kind == .messageSent || kind == .messagesRead, let object = FlatJSONObject(data) else { return nil }
-        func timestamp(_ key: String) -> Timestamp? { object.string(key).flatMap(Timestamp.init(iso8601:)) }
+        func timestamp(_ key: StaticString) -> Timestamp? { object.string(key).flatMap(Timestamp.init(iso8601:)) }
         switch kind {
         case .messageSent:
-            let contentKey = schemaVersion == 1 ? "text" : "content"
             guard let messageID = object.string("message_id"), let chatID = object.string("chat_id"),
-                let senderID = object.string("sender_id"), let content = object.string(contentKey),
+                let senderID = object.string("sender_id"),
+                let content = schemaVersion == 1 ? object.string("text") : object.string("content"),
                 let sentAt = timestamp("sent_at")
             else { return nil }
             let clientMessageID = schemaVersion == 1 ? nil : object.string("client_message_id")

@@ -6,20 +6,22 @@
 /// numbers, a malformed byte) makes the parser give up, and the caller falls back to
 /// `JSONDecoder`, whose errors stay the reference.
 struct FlatJSONObject {
-    private(set) var values: [String: String?] = [:]
+    /// Members in order: the key's raw bytes (keys with escapes are refused) and the value.
+    private var members: [(key: ArraySlice<UInt8>, value: String?)] = []
 
     /// `nil` unless `bytes` is exactly one object of string or null values.
     init?(_ bytes: [UInt8]) {
         var parser = Parser(bytes: bytes)
-        guard let values = parser.parseObject() else { return nil }
-        self.values = values
+        guard let members = parser.parseObject() else { return nil }
+        self.members = members
     }
 
     /// The string at `key`; `nil` when absent or null.
-    func string(_ key: String) -> String? { values[key] ?? nil }
-
-    /// Whether `key` is present, even as null.
-    func has(_ key: String) -> Bool { values[key] != nil }
+    func string(_ key: StaticString) -> String? {
+        let wanted = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        for member in members where member.key.elementsEqual(wanted) { return member.value }
+        return nil
+    }
 
     private struct Parser {
         let bytes: [UInt8]
@@ -43,33 +45,48 @@ struct FlatJSONObject {
             return true
         }
 
-        mutating func parseObject() -> [String: String?]? {
+        mutating func parseObject() -> [(key: ArraySlice<UInt8>, value: String?)]? {
             guard consume(UInt8(ascii: "{")) else { return nil }
-            var values = [String: String?]()
-            if consume(UInt8(ascii: "}")) { return finish(values) }
+            var members = [(key: ArraySlice<UInt8>, value: String?)]()
+            members.reserveCapacity(8)
+            if consume(UInt8(ascii: "}")) { return finish(members) }
             repeat {
                 skipWhitespace()
-                guard let key = parseString(), consume(UInt8(ascii: ":")) else { return nil }
+                guard let key = parseRawKey(), consume(UInt8(ascii: ":")) else { return nil }
+                guard !members.contains(where: { $0.key.elementsEqual(key) }) else { return nil }
                 skipWhitespace()
-                guard index < bytes.count, values[key] == nil else { return nil }
+                guard index < bytes.count else { return nil }
                 if bytes[index] == UInt8(ascii: "n") {
                     guard index + 4 <= bytes.count, bytes[index + 1] == UInt8(ascii: "u"),
                         bytes[index + 2] == UInt8(ascii: "l"), bytes[index + 3] == UInt8(ascii: "l")
                     else { return nil }
                     index += 4
-                    values[key] = .some(nil)
+                    members.append((key, nil))
                 } else {
                     guard let value = parseString() else { return nil }
-                    values[key] = value
+                    members.append((key, value))
                 }
             } while consume(UInt8(ascii: ","))
             guard consume(UInt8(ascii: "}")) else { return nil }
-            return finish(values)
+            return finish(members)
         }
 
-        mutating func finish(_ values: [String: String?]) -> [String: String?]? {
+        mutating func finish(_ members: [(key: ArraySlice<UInt8>, value: String?)]) -> [(key: ArraySlice<UInt8>, value: String?)]? {
             skipWhitespace()
-            return index == bytes.count ? values : nil
+            return index == bytes.count ? members : nil
+        }
+
+        /// A key without escapes, as its bytes between the quotes.
+        mutating func parseRawKey() -> ArraySlice<UInt8>? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index + 1
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+                end += 1
+            }
+            guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+            index = end + 1
+            return bytes[start..<end]
         }
 
         /// A string starting at its opening quote.

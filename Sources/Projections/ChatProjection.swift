@@ -12,9 +12,12 @@ public struct ChatProjection: InlineProjection {
     static let checkpointName = "chat_read_model"
 
     public let tables: ReadModelTables
+    /// The statements' text, built once: they are looked up per event.
+    let sql: ProjectionSQL
 
     public init(tables: ReadModelTables = .live) {
         self.tables = tables
+        self.sql = ProjectionSQL(tables)
     }
 
     /// Creates the tables and indexes in one transaction, unless they exist: after a rebuild
@@ -27,7 +30,7 @@ public struct ChatProjection: InlineProjection {
     }
 
     public func checkpoint(on connection: SQLiteConnection) throws -> Int64 {
-        let statement = try connection.cachedStatement("SELECT position FROM \(tables.checkpoints) WHERE name = ?")
+        let statement = try connection.cachedStatement(sql.selectCheckpoint)
         statement.bind(1, Self.checkpointName)
         defer { statement.reset() }
         return try statement.step() ? statement.int64(0) : 0
@@ -42,9 +45,7 @@ public struct ChatProjection: InlineProjection {
             applied = recorded.position
         }
         guard let applied else { return }
-        let statement = try connection.cachedStatement(
-            "INSERT INTO \(tables.checkpoints) (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position"
-        )
+        let statement = try connection.cachedStatement(sql.upsertCheckpoint)
         statement.bind(1, Self.checkpointName)
         statement.bind(2, applied)
         try statement.run()
@@ -53,8 +54,7 @@ public struct ChatProjection: InlineProjection {
     private func apply(_ event: ChatEvent, at position: Int64, on db: SQLiteConnection) throws {
         switch event {
         case .userRegistered(let registered):
-            let statement = try db.cachedStatement(
-                "INSERT INTO \(tables.users) (user_id, username, username_key, password, registered_at) VALUES (?, ?, ?, ?, ?)")
+            let statement = try db.cachedStatement(sql.insertUser)
             statement.bind(1, registered.userID.rawValue)
             statement.bind(2, registered.username)
             statement.bind(3, Validation.usernameKey(registered.username))
@@ -63,8 +63,7 @@ public struct ChatProjection: InlineProjection {
             try statement.run()
 
         case .sessionStarted(let started):
-            let statement = try db.cachedStatement(
-                "INSERT INTO \(tables.sessions) (token_hash, user_id, started_at, expires_at) VALUES (?, ?, ?, ?)")
+            let statement = try db.cachedStatement(sql.insertSession)
             statement.bind(1, started.tokenHash)
             statement.bind(2, started.userID.rawValue)
             statement.bind(3, started.startedAt.iso8601)
@@ -72,8 +71,7 @@ public struct ChatProjection: InlineProjection {
             try statement.run()
 
         case .sessionEnded(let ended):
-            let statement = try db.cachedStatement(
-                "UPDATE \(tables.sessions) SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL")
+            let statement = try db.cachedStatement(sql.endSession)
             statement.bind(1, ended.endedAt.iso8601)
             statement.bind(2, ended.tokenHash)
             try statement.run()
@@ -94,7 +92,7 @@ public struct ChatProjection: InlineProjection {
             try upsertMember(added.chatID, added.userID, role: added.role, position: position, on: db)
 
         case .memberRemoved(let removed):
-            let statement = try db.cachedStatement("DELETE FROM \(tables.members) WHERE chat_id = ? AND user_id = ?")
+            let statement = try db.cachedStatement(sql.deleteMember)
             statement.bind(1, removed.chatID.rawValue)
             statement.bind(2, removed.userID.rawValue)
             try statement.run()
@@ -111,8 +109,7 @@ public struct ChatProjection: InlineProjection {
         _ chatID: ChatID, kind: String, name: String?, by creator: UserID, at createdAt: Timestamp, position: Int64,
         on db: SQLiteConnection
     ) throws {
-        let statement = try db.cachedStatement(
-            "INSERT INTO \(tables.chats) (chat_id, kind, name, created_by, created_at, created_position) VALUES (?, ?, ?, ?, ?, ?)")
+        let statement = try db.cachedStatement(sql.insertChat)
         statement.bind(1, chatID.rawValue)
         statement.bind(2, kind)
         statement.bind(3, name)
@@ -123,8 +120,7 @@ public struct ChatProjection: InlineProjection {
     }
 
     private func upsertMember(_ chatID: ChatID, _ userID: UserID, role: MemberRole, position: Int64, on db: SQLiteConnection) throws {
-        let statement = try db.cachedStatement(
-            "INSERT INTO \(tables.members) (chat_id, user_id, role, joined_position) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        let statement = try db.cachedStatement(sql.upsertMember)
         statement.bind(1, chatID.rawValue)
         statement.bind(2, userID.rawValue)
         statement.bind(3, role.rawValue)
@@ -135,9 +131,7 @@ public struct ChatProjection: InlineProjection {
     /// Only rows that must change are touched: a message appends to `messages` (and its
     /// index) and nothing else, since each page touched is written again at commit.
     private func insertMessage(_ sent: MessageSent, position: Int64, on db: SQLiteConnection) throws {
-        let insert = try db.cachedStatement(
-            "INSERT INTO \(tables.messages) (position, message_id, chat_id, sender_id, content, client_message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        )
+        let insert = try db.cachedStatement(sql.insertMessage)
         insert.bind(1, position)
         insert.bind(2, sent.messageID.rawValue)
         insert.bind(3, sent.chatID.rawValue)
@@ -148,8 +142,7 @@ public struct ChatProjection: InlineProjection {
         try insert.run()
         if let clientMessageID = sent.clientMessageID {
             // The primary key makes a second message with the same key from the same sender fail.
-            let key = try db.cachedStatement(
-                "INSERT INTO \(tables.clientMessageIDs) (sender_id, client_message_id, message_id) VALUES (?, ?, ?)")
+            let key = try db.cachedStatement(sql.insertClientMessageID)
             key.bind(1, sent.senderID.rawValue)
             key.bind(2, clientMessageID)
             key.bind(3, sent.messageID.rawValue)
@@ -158,7 +151,7 @@ public struct ChatProjection: InlineProjection {
     }
 
     private func advanceWatermark(_ read: MessagesRead, on db: SQLiteConnection) throws {
-        let target = try db.cachedStatement("SELECT position FROM \(tables.messages) WHERE message_id = ? AND chat_id = ?")
+        let target = try db.cachedStatement(sql.messagePosition)
         target.bind(1, read.upToMessageID.rawValue)
         target.bind(2, read.chatID.rawValue)
         guard try target.step() else {
@@ -168,22 +161,14 @@ public struct ChatProjection: InlineProjection {
         let upTo = target.int64(0)
         target.reset()
 
-        let current = try db.cachedStatement(
-            "SELECT up_to_position FROM \(tables.readWatermarks) WHERE chat_id = ? AND user_id = ?")
+        let current = try db.cachedStatement(sql.watermarkPosition)
         current.bind(1, read.chatID.rawValue)
         current.bind(2, read.readerID.rawValue)
         let previous = try current.step() ? current.int64(0) : 0
         current.reset()
         guard upTo > previous else { return }
 
-        let upsert = try db.cachedStatement(
-            """
-            INSERT INTO \(tables.readWatermarks) (chat_id, user_id, up_to_position, up_to_message_id, read_at)
-            VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (chat_id, user_id) DO UPDATE SET
-                up_to_position = excluded.up_to_position, up_to_message_id = excluded.up_to_message_id,
-                read_at = excluded.read_at
-            """)
+        let upsert = try db.cachedStatement(sql.upsertWatermark)
         upsert.bind(1, read.chatID.rawValue)
         upsert.bind(2, read.readerID.rawValue)
         upsert.bind(3, upTo)
@@ -192,11 +177,7 @@ public struct ChatProjection: InlineProjection {
         try upsert.run()
 
         // `read_at` of a message is when its first reader read it; it never changes after.
-        let firstRead = try db.cachedStatement(
-            """
-            UPDATE \(tables.messages) SET first_read_at = ?
-            WHERE chat_id = ? AND position > ? AND position <= ? AND sender_id != ? AND first_read_at IS NULL
-            """)
+        let firstRead = try db.cachedStatement(sql.markFirstRead)
         firstRead.bind(1, read.readAt.iso8601)
         firstRead.bind(2, read.chatID.rawValue)
         firstRead.bind(3, previous)

@@ -38,7 +38,7 @@ public enum ProjectionRebuilder {
         try staging.prepareSchema(on: connection)
         // A crash can only lose staging rows, which are discarded anyway; the swap is FULL.
         // A large page cache keeps every chat's current pages in memory between commits.
-        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144")
+        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 10000")
         var position: Int64 = 0
         let head = try EventLogFile.headPosition(on: connection)
         var done = false
