@@ -3,13 +3,18 @@ import Foundation
 /// The top-level members of a JSON object, each as the exact bytes of its value.
 ///
 /// Import needs an event's `data` and `metadata` byte for byte, because the hash chain
-/// covers those bytes; decoding and re-encoding could change key order or escaping.
-struct RawJSONObject {
-    struct Malformed: Error {}
+/// covers those bytes; decoding and re-encoding could change key order or escaping. The
+/// gateway uses it to echo a client's `request_id` verbatim.
+///
+/// Values are skipped structurally, not validated: pair it with a real JSON parser.
+public struct RawJSONObject: Sendable {
+    /// The bytes are not one JSON object.
+    public struct Malformed: Error {}
 
-    private(set) var members: [String: ArraySlice<UInt8>] = [:]
+    /// Each top-level key's value, as the exact bytes of the input.
+    public private(set) var members: [String: ArraySlice<UInt8>] = [:]
 
-    init(_ bytes: [UInt8]) throws(Malformed) {
+    public init(_ bytes: [UInt8]) throws(Malformed) {
         var index = bytes.startIndex
         func skipWhitespace() {
             while index < bytes.endIndex, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[index]) { index += 1 }
