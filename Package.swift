@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CSQLite", targets: ["CSQLite"]),
         .library(name: "EventStore", targets: ["EventStore"]),
         .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "Gateway", targets: ["Gateway"]),
         .executable(name: "replay", targets: ["replay"]),
     ],
     dependencies: [
@@ -47,6 +48,11 @@ let package = Package(
             dependencies: ["ChatDomain", "EventStore", "CSQLite"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Gateway",
+            dependencies: ["ChatDomain", "EventStore", "Projections"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "replay",
             dependencies: [
@@ -73,6 +79,11 @@ let package = Package(
         .testTarget(
             name: "ProjectionsTests",
             dependencies: ["ChatDomain", "EventStore", "Projections", "ChatTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["ChatDomain", "EventStore", "Projections", "Gateway", "ChatTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A UTC instant with millisecond precision, written as ISO 8601 (`2026-11-28T10:30:00.000Z`).
 ///
 /// The protocol and the event log both use this one format, so formatting is done here by hand:
@@ -8,6 +10,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public init(millisecondsSinceEpoch: Int64) {
         self.millisecondsSinceEpoch = millisecondsSinceEpoch
+    }
+
+    /// The system clock's current time. Decisions never call this; callers pass time in.
+    public static func now() -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     }
 
     /// Parses exactly `YYYY-MM-DDTHH:MM:SS.mmmZ`; anything else is `nil`.

@@ -99,6 +99,14 @@ public enum ReadModelQueries {
             position: statement.int64(2))
     }
 
+    /// The stored timestamp of a message, as clients see it.
+    public static func messageTimestamp(_ id: MessageID, on db: SQLiteConnection) throws -> String? {
+        let statement = try db.cachedStatement("SELECT sent_at FROM messages WHERE message_id = ?")
+        statement.bind(1, id.rawValue)
+        defer { statement.reset() }
+        return try statement.step() ? statement.string(0) : nil
+    }
+
     public static func message(_ id: MessageID, on db: SQLiteConnection) throws -> MessageReference? {
         let statement = try db.cachedStatement("SELECT chat_id, sender_id, position FROM messages WHERE message_id = ?")
         statement.bind(1, id.rawValue)

@@ -1,0 +1,143 @@
+import ChatDomain
+import EventStore
+import Projections
+
+extension ChatService {
+    /// How often a decision is retried when another append to the same chat won the race.
+    static let conflictRetries = 8
+
+    struct CreateChatResult: Encodable {
+        var chat_id: ChatID
+        var created: Bool
+    }
+
+    struct CreateGroupResult: Encodable {
+        var group_id: ChatID
+        var chat_id: ChatID
+    }
+
+    struct MessageResult: Encodable {
+        var message_id: MessageID
+        var timestamp: String
+        var position: Int64
+        var duplicate: Bool
+    }
+
+    struct MessagesResult: Encodable {
+        var messages: [MessageView]
+        var has_more: Bool
+    }
+
+    func append(
+        _ events: [ChatEvent], to stream: String, expected: ExpectedVersion, metadata: EventMetadata
+    ) async throws -> AppendResult {
+        let encoded = try events.map { event in
+            let bytes = try event.encoded()
+            return NewEvent(type: bytes.type, schemaVersion: bytes.schemaVersion, data: bytes.data)
+        }
+        return try await log.append(encoded, to: stream, expectedVersion: expected, metadata: metadata)
+    }
+
+    func chatState(_ chatID: ChatID) async throws -> (state: ChatState, streamVersion: Int64)? {
+        try await log.withReader { try ReadModelQueries.chatState(chatID, on: $0) }
+    }
+
+    /// Decides against the chat's current state and appends expecting that state's version,
+    /// deciding again if another append to the chat got in first.
+    ///
+    /// - Returns: whether anything was appended.
+    func appendToChat(
+        _ chatID: ChatID, metadata: EventMetadata,
+        decide: (ChatState?, Timestamp) async throws -> [ChatEvent]
+    ) async throws -> Bool {
+        for _ in 0..<Self.conflictRetries {
+            let current = try await chatState(chatID)
+            let events = try await decide(current?.state, configuration.clock())
+            guard !events.isEmpty else { return false }
+            do {
+                _ = try await append(events, to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), metadata: metadata)
+                return true
+            } catch EventStoreError.wrongExpectedVersion {
+                continue
+            }
+        }
+        throw ChatError(.unavailable, "The chat is too busy; try again")
+    }
+
+    func createDirectChat(_ user: UserID, with other: UserID, metadata: EventMetadata) async throws -> [UInt8] {
+        let chatID = IdentifierFactory.directChatID(user, other)
+        let (otherExists, existing) = try await log.withReader { db in
+            (try ReadModelQueries.user(other, on: db) != nil, try ReadModelQueries.chatState(chatID, on: db)?.state)
+        }
+        let events = try Decisions.createDirectChat(
+            requester: user, other: other, otherExists: otherExists, existing: existing, now: configuration.clock())
+        var created = false
+        if !events.isEmpty {
+            do {
+                _ = try await append(events, to: StreamName.chat(chatID), expected: .noStream, metadata: metadata)
+                created = true
+            } catch EventStoreError.wrongExpectedVersion {
+                created = false  // the other user created it at the same moment
+            }
+        }
+        return try ReplyEncoder.fields(CreateChatResult(chat_id: chatID, created: created))
+    }
+
+    func createGroup(_ user: UserID, name: String, memberIDs: [UserID], metadata: EventMetadata) async throws -> [UInt8] {
+        let unknown = try await log.withReader { try ReadModelQueries.unknownUsers(memberIDs, on: $0) }
+        let chatID = IdentifierFactory.newGroupID()
+        let events = try Decisions.createGroup(
+            requester: user, name: name, memberIDs: memberIDs, unknownMembers: unknown, chatID: chatID, now: configuration.clock())
+        _ = try await append(events, to: StreamName.chat(chatID), expected: .noStream, metadata: metadata)
+        return try ReplyEncoder.fields(CreateGroupResult(group_id: chatID, chat_id: chatID))
+    }
+
+    func sendMessage(
+        _ user: UserID, to chatID: ChatID, content: String, clientMessageID: String?, metadata: EventMetadata
+    ) async throws -> [UInt8] {
+        for _ in 0..<Self.conflictRetries {
+            let (current, previous) = try await log.withReader { db in
+                (try ReadModelQueries.chatState(chatID, on: db),
+                 try clientMessageID.flatMap { try ReadModelQueries.messageByClientID(sender: user, clientMessageID: $0, on: db) })
+            }
+            switch try Decisions.sendMessage(
+                requester: user, chat: current?.state, content: content, clientMessageID: clientMessageID, previous: previous,
+                messageID: IdentifierFactory.newMessageID(), now: configuration.clock())
+            {
+            case .duplicate(let first):
+                let timestamp = try await log.withReader { try ReadModelQueries.messageTimestamp(first.messageID, on: $0) }
+                return try ReplyEncoder.fields(
+                    MessageResult(message_id: first.messageID, timestamp: timestamp ?? "", position: first.position, duplicate: true))
+            case .send(let message):
+                do {
+                    let result = try await append(
+                        [.messageSent(message)], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0),
+                        metadata: metadata)
+                    return try ReplyEncoder.fields(
+                        MessageResult(message_id: message.messageID, timestamp: message.sentAt.iso8601, position: result.lastPosition, duplicate: false))
+                } catch EventStoreError.wrongExpectedVersion, EventStoreError.rejectedByProjection {
+                    // Another message in the chat, or the same client id from another device, got in first.
+                    continue
+                }
+            }
+        }
+        throw ChatError(.unavailable, "The chat is too busy; try again")
+    }
+
+    func getMessages(
+        _ user: UserID, in chatID: ChatID, before: MessageID?, limit: Int, metadata: EventMetadata
+    ) async throws -> [UInt8] {
+        // Reading marks the chat read (the seed's behaviour), before the page is taken so that
+        // the page shows the receipts it caused.
+        _ = try await appendToChat(chatID, metadata: metadata) { state, now in
+            try Decisions.authorizeRead(requester: user, chat: state)
+            let (newest, watermark) = try await self.log.withReader { db in
+                (try ReadModelQueries.newestMessage(in: chatID, notSentBy: user, on: db),
+                 try ReadModelQueries.watermark(chat: chatID, reader: user, on: db))
+            }
+            return try Decisions.markRead(requester: user, chat: state, target: newest, watermark: watermark, now: now)
+        }
+        let page = try await log.withReader { try ReadModelQueries.messages(in: chatID, before: before, limit: limit, on: $0) }
+        return try ReplyEncoder.fields(MessagesResult(messages: page.messages, has_more: page.hasMore))
+    }
+}

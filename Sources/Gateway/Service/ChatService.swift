@@ -1,0 +1,144 @@
+public import ChatDomain
+public import EventStore
+import Foundation
+import Projections
+
+/// Executes protocol commands: reads state from the projections, decides with
+/// ``Decisions``, appends through the log's group commit and answers only after commit.
+///
+/// Transport-free: the gateway hands it parsed commands and writes back what it returns.
+public final class ChatService: Sendable {
+    /// Tuning of the service.
+    public struct Configuration: Sendable {
+        /// scrypt cost for new passwords. Defaults to ``PasswordHash/Parameters/standard``.
+        public var passwordParameters: PasswordHash.Parameters
+        /// How long a login token lives. Defaults to 30 days.
+        public var sessionLifetimeMilliseconds: Int64
+        /// The current time. Defaults to the system clock.
+        public var clock: @Sendable () -> Timestamp
+
+        public init(
+            passwordParameters: PasswordHash.Parameters = .standard,
+            sessionLifetimeMilliseconds: Int64 = 30 * 86_400_000,
+            clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+        ) {
+            self.passwordParameters = passwordParameters
+            self.sessionLifetimeMilliseconds = sessionLifetimeMilliseconds
+            self.clock = clock
+        }
+    }
+
+    let log: SQLiteEventLog
+    let configuration: Configuration
+
+    public init(log: SQLiteEventLog, configuration: Configuration = Configuration()) {
+        self.log = log
+        self.configuration = configuration
+    }
+
+    /// Parses and executes one line or text frame.
+    public func handle(_ bytes: [UInt8], context: ConnectionContext) async -> CommandReply {
+        let parsed = CommandParser.parse(bytes)
+        switch parsed.command {
+        case .failure(let error):
+            return CommandReply(response: ReplyEncoder.error(error, requestID: parsed.requestID), effect: nil)
+        case .success(let command):
+            return await execute(command, requestID: parsed.requestID, context: context)
+        }
+    }
+
+    /// Executes a parsed command; never throws: every failure is a response.
+    public func execute(_ command: ClientCommand, requestID: [UInt8]?, context: ConnectionContext) async -> CommandReply {
+        do {
+            let (fields, effect) = try await run(command, requestID: requestID, context: context)
+            return CommandReply(response: ReplyEncoder.ok(requestID: requestID, fields: fields), effect: effect)
+        } catch let error as ChatError {
+            return CommandReply(response: ReplyEncoder.error(error, requestID: requestID), effect: nil)
+        } catch {
+            return CommandReply(response: ReplyEncoder.error(Self.contractError(for: error), requestID: requestID), effect: nil)
+        }
+    }
+
+    /// Storage failures become `unavailable`; anything else `internal`. Neither carries details.
+    static func contractError(for error: any Error) -> ChatError {
+        switch error {
+        case EventStoreError.storage, EventStoreError.closed, is SQLiteError:
+            ChatError(.unavailable, "The service is temporarily unavailable")
+        default:
+            ChatError(.internal, "Internal error")
+        }
+    }
+
+    private func run(
+        _ command: ClientCommand, requestID: [UInt8]?, context: ConnectionContext
+    ) async throws -> (fields: [UInt8], effect: SessionEffect?) {
+        let metadata = EventMetadata(
+            actor: context.session?.userID.rawValue, requestID: requestID.map { String(decoding: $0, as: UTF8.self) },
+            framing: context.framing.rawValue, connectionID: context.connectionID)
+        guard let session = context.session else {
+            switch command {
+            case .register(let username, let password):
+                return (try await register(username: username, password: password, metadata: metadata), nil)
+            case .login(let username, let password):
+                return try await login(username: username, password: password, metadata: metadata)
+            case .auth(let token, let since):
+                return try await auth(token: token, since: since)
+            case .ping:
+                return (Array("{}".utf8), nil)
+            default:
+                throw ChatError(.notAuthenticated, "Not authenticated")
+            }
+        }
+        let user = session.userID
+        switch command {
+        case .register(let username, let password):
+            return (try await register(username: username, password: password, metadata: metadata), nil)
+        case .login, .auth:
+            throw ChatError(.alreadyAuthenticated, "Already authenticated")
+        case .ping:
+            return (Array("{}".utf8), nil)
+        case .logout:
+            return try await logout(session, metadata: metadata)
+        case .listUsers(let query, let limit):
+            let users = try await log.withReader { try ReadModelQueries.searchUsers(query: query, limit: limit, on: $0) }
+            return (try ReplyEncoder.fields(["users": users]), nil)
+        case .getUserChats:
+            let chats = try await log.withReader { try ReadModelQueries.chats(of: user, on: $0) }
+            return (try ReplyEncoder.fields(["chats": chats]), nil)
+        case .createChat(let other):
+            return (try await createDirectChat(user, with: other, metadata: metadata), nil)
+        case .createGroup(let name, let memberIDs):
+            return (try await createGroup(user, name: name, memberIDs: memberIDs, metadata: metadata), nil)
+        case .addGroupMember(let groupID, let member):
+            let added = try await appendToChat(groupID, metadata: metadata) { state, now in
+                try Decisions.addGroupMember(
+                    requester: user, group: state, userID: member,
+                    userExists: try await self.log.withReader { try ReadModelQueries.user(member, on: $0) != nil }, now: now)
+            }
+            return (try ReplyEncoder.fields(["added": added]), nil)
+        case .removeGroupMember(let groupID, let member):
+            let removed = try await appendToChat(groupID, metadata: metadata) { state, now in
+                try Decisions.removeGroupMember(requester: user, group: state, userID: member, now: now)
+            }
+            return (try ReplyEncoder.fields(["removed": removed]), nil)
+        case .message(let chatID, let content, let clientMessageID):
+            return (try await sendMessage(user, to: chatID, content: content, clientMessageID: clientMessageID, metadata: metadata), nil)
+        case .getMessages(let chatID, let before, let limit):
+            return (try await getMessages(user, in: chatID, before: before, limit: limit, metadata: metadata), nil)
+        case .markRead(let chatID, let messageID):
+            let advanced = try await appendToChat(chatID, metadata: metadata) { state, now in
+                let (target, watermark) = try await self.log.withReader { db in
+                    (try ReadModelQueries.message(messageID, on: db), try ReadModelQueries.watermark(chat: chatID, reader: user, on: db))
+                }
+                guard let target else { throw ChatError.invalidRequest("message_id is not a message of this chat") }
+                return try Decisions.markRead(requester: user, chat: state, target: target, watermark: watermark, now: now)
+            }
+            return (try ReplyEncoder.fields(["advanced": advanced]), nil)
+        case .typing(let chatID):
+            let state = try await chatState(chatID)?.state
+            try Decisions.authorizeRead(requester: user, chat: state)
+            let others = state?.members.keys.filter { $0 != user }.sorted() ?? []
+            return (Array("{}".utf8), .typing(chatID: chatID, from: user, to: others))
+        }
+    }
+}
