@@ -17,10 +17,14 @@ let package = Package(
         .library(name: "Projections", targets: ["Projections"]),
         .library(name: "Gateway", targets: ["Gateway"]),
         .executable(name: "replay", targets: ["replay"]),
+        .executable(name: "chat-gateway", targets: ["chat-gateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -50,7 +54,25 @@ let package = Package(
         ),
         .target(
             name: "Gateway",
-            dependencies: ["ChatDomain", "EventStore", "Projections"],
+            dependencies: [
+                "ChatDomain", "EventStore", "Projections",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "chat-gateway",
+            dependencies: [
+                "Gateway", "EventStore", "Projections",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -83,7 +105,15 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["ChatDomain", "EventStore", "Projections", "Gateway", "ChatTestSupport"],
+            dependencies: [
+                "ChatDomain", "EventStore", "Projections", "Gateway", "ChatTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -119,6 +119,9 @@ public final class SQLiteEventLog: EventLog {
 
     public func headPosition() async throws -> Int64 { tail.headPosition }
 
+    /// The last committed position, without waiting: what ``headPosition()`` returns.
+    public var committedHeadPosition: Int64 { tail.headPosition }
+
     public func subscribe(after position: Int64) -> EventSubscription {
         EventSubscription(after: position, tail: tail) { [readers] position, limit in
             try await readers.run { try EventLogSchema.read(after: position, limit: limit, on: $0) }

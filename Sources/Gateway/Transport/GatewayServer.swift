@@ -1,0 +1,146 @@
+import Foundation
+public import EventStore
+public import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+public import ServiceLifecycle
+
+/// The chat gateway: one port, WebSocket (`/ws`) and NDJSON over raw TCP, every command
+/// of the protocol, and pushes from the committed log.
+///
+/// Run it as a `Service`: it binds, serves until graceful shutdown, then stops accepting,
+/// lets each connection finish the commands it already sent, closes WebSockets with 1001
+/// and returns.
+public final class GatewayServer: Service, Sendable {
+    public let configuration: GatewayConfiguration
+    let log: SQLiteEventLog
+    let service: ChatService
+    let registry = SessionRegistry()
+    let dispatcher: PushDispatcher
+    let logger: Logger
+    private let newConnections: AsyncStream<ClientConnection>
+    private let connectionSink: AsyncStream<ClientConnection>.Continuation
+    private let listening: AsyncStream<Int>.Continuation
+    private let listeningPorts: AsyncStream<Int>
+
+    public init(configuration: GatewayConfiguration, log: SQLiteEventLog, service: ChatService, logger: Logger) {
+        self.configuration = configuration
+        self.log = log
+        self.service = service
+        self.logger = logger
+        dispatcher = PushDispatcher(log: log, registry: registry, logger: logger)
+        (newConnections, connectionSink) = AsyncStream.makeStream(of: ClientConnection.self)
+        (listeningPorts, listening) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The bound port, once listening (useful with port `0`).
+    public func port() async -> Int? {
+        for await port in listeningPorts { return port }
+        return nil
+    }
+
+    /// Open connections.
+    public var connectionCount: Int { registry.connectionCount }
+
+    public func run() async throws {
+        let serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 1024)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A client may send its commands and close its side: it still gets every answer.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { [self] channel in
+                guard registry.connectionCount < configuration.maxConnections else {
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        FramingSniffer { [self] framing, pipeline in try configure(framing, channel: channel, pipeline: pipeline) })
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port).get()
+        let port = serverChannel.localAddress?.port ?? configuration.port
+        listening.yield(port)
+        listening.finish()
+        logger.info("listening", metadata: ["chat.host": "\(configuration.host)", "chat.port": "\(port)"])
+
+        await withDiscardingTaskGroup { group in
+            group.addTask { [dispatcher, logger] in
+                do { try await dispatcher.run() } catch { logger.error("push dispatcher stopped", metadata: ["chat.error": "\(error)"]) }
+            }
+            await withGracefulShutdownHandler {
+                for await connection in newConnections {
+                    group.addTask { [service, registry, dispatcher] in
+                        await connection.run(service: service, registry: registry, pushes: dispatcher)
+                        connection.close(.shutdown)
+                    }
+                }
+            } onGracefulShutdown: { [self] in
+                logger.info("shutting down")
+                serverChannel.close(promise: nil)
+                connectionSink.finish()
+                for connection in registry.all() { connection.finishInput() }
+            }
+            group.cancelAll()
+        }
+        try? await serverChannel.closeFuture.get()
+    }
+
+    static let routesHandlerName = "chat.http.routes"
+
+    /// Builds the pipeline for the framing the first byte chose.
+    private func configure(
+        _ framing: FramingSniffer.Framing, channel: any Channel, pipeline: ChannelPipeline.SynchronousOperations
+    ) throws {
+        switch framing {
+        case .ndjson:
+            let connection = open(.tcp, channel: channel, transport: NDJSONConnectionHandler.transport(for: channel))
+            try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxMessageBytes)))
+            try pipeline.addHandler(NDJSONConnectionHandler(connection: connection))
+        case .http:
+            let routes = HTTPRouteHandler { [registry, log] in
+                let head = log.committedHeadPosition
+                return #"{"status":"ok","connections":\#(registry.connectionCount),"position":\#(head)}"#
+            }
+            let limit = configuration.maxMessageBytes
+            let upgrader = NIOWebSocketServerUpgrader(
+                maxFrameSize: limit, automaticErrorHandling: true,
+                shouldUpgrade: { channel, head in
+                    let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+                    return channel.eventLoop.makeSucceededFuture(path == "/ws" ? HTTPHeaders() : nil)
+                },
+                upgradePipelineHandler: { [self] channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        let connection = open(.websocket, channel: channel, transport: WebSocketConnectionHandler.transport(for: channel))
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: limit))
+                        try channel.pipeline.syncOperations.addHandler(WebSocketConnectionHandler(connection: connection))
+                    }
+                })
+            try pipeline.configureHTTPServerPipeline(
+                withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                    context.pipeline.removeHandler(name: Self.routesHandlerName, promise: nil)
+                }))
+            try pipeline.addHandler(routes, name: Self.routesHandlerName)
+        case .unknown:
+            break
+        }
+    }
+
+    private func open(
+        _ framing: ConnectionContext.Framing, channel: any Channel, transport: ClientConnection.Transport
+    ) -> ClientConnection {
+        let connection = ClientConnection(id: UUID().uuidString, framing: framing, transport: transport)
+        registry.opened(connection)
+        logger.debug("connection opened", metadata: ["chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)"])
+        channel.closeFuture.whenComplete { [registry, logger] _ in
+            registry.closed(connection)
+            connection.finishInput()
+            logger.debug("connection closed", metadata: ["chat.connection.id": "\(connection.id)"])
+        }
+        connectionSink.yield(connection)
+        return connection
+    }
+}

@@ -1,0 +1,47 @@
+import NIOCore
+
+/// Raw TCP: each line is a command; each response and push is one line.
+final class NDJSONConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = LineFrameDecoder.Line
+
+    private let connection: ClientConnection
+
+    init(connection: ClientConnection) {
+        self.connection = connection
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .line(let line):
+            guard line.readableBytes > 0 else { return }  // empty lines are ignored
+            connection.receive(Array(line.readableBytesView))
+        case .tooLong:
+            connection.send(Array(#"{"status":"error","code":"message_too_large","message":"Line exceeds the message size limit"}"#.utf8))
+            connection.close(.messageTooLarge)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            // Answer what was sent; the connection closes once its commands are done.
+            connection.finishInput()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.finishInput()
+        context.fireChannelInactive()
+    }
+
+    /// How a TCP connection writes: the JSON and a newline, flushed.
+    static func transport(for channel: any Channel) -> ClientConnection.Transport {
+        ClientConnection.Transport(
+            write: { json in
+                var line = json
+                line.writeInteger(UInt8(ascii: "\n"))
+                channel.writeAndFlush(line, promise: nil)
+            },
+            close: { _ in channel.close(promise: nil) })
+    }
+}

@@ -1,0 +1,62 @@
+public import ArgumentParser
+public import EventStore
+import Foundation
+import Gateway
+public import Logging
+import Projections
+import ServiceLifecycle
+
+/// `chat-gateway`: the chat server. Every flag has an environment equivalent.
+@main
+struct ChatGatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat-gateway",
+        abstract: "An event-sourced chat server: WebSocket (/ws) and NDJSON over TCP on one port.")
+
+    static let environment = ProcessInfo.processInfo.environment
+
+    @Option(help: "Address to listen on (CHAT_HOST).")
+    var host = environment["CHAT_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 picks a free one (CHAT_PORT).")
+    var port = Int(environment["CHAT_PORT"] ?? "") ?? 5000
+
+    @Option(help: "SQLite database, created on first start (CHAT_DB).")
+    var db = environment["CHAT_DB"] ?? "./chat.db"
+
+    @Option(help: "full: commits survive power loss; normal: survive a crash (CHAT_DURABILITY).")
+    var durability = Durability(rawValue: environment["CHAT_DURABILITY"] ?? "") ?? .full
+
+    @Option(help: "Largest WebSocket message or NDJSON line in bytes (CHAT_MAX_MESSAGE_BYTES).")
+    var maxMessageBytes = Int(environment["CHAT_MAX_MESSAGE_BYTES"] ?? "") ?? 65_536
+
+    @Option(help: "Most open connections (CHAT_MAX_CONNECTIONS).")
+    var maxConnections = Int(environment["CHAT_MAX_CONNECTIONS"] ?? "") ?? 10_000
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (CHAT_LOG_LEVEL).")
+    var logLevel = Logger.Level(rawValue: environment["CHAT_LOG_LEVEL"] ?? "") ?? .info
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "chat-gateway")
+        let log = try await SQLiteEventLog.open(
+            path: db, configuration: .init(durability: durability), projection: ChatProjection())
+        let server = GatewayServer(
+            configuration: GatewayConfiguration(
+                host: host, port: port, maxMessageBytes: maxMessageBytes, maxConnections: maxConnections),
+            log: log, service: ChatService(log: log), logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        await log.close()
+        logger.info("stopped")
+    }
+}
+
+extension Durability: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}
