@@ -1,5 +1,7 @@
 /// The condition a test waited for did not happen in time.
-public struct TimedOut: Error {}
+public struct TimedOut: Error {
+    public init() {}
+}
 
 /// Polls `condition` until it holds, failing after `timeout`: waits on a state, not a duration.
 public func waitUntil(timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {

@@ -79,16 +79,24 @@ public final class GatewayServer: Service, Sendable {
                 }
             } onGracefulShutdown: { [self] in
                 logger.info("shutting down")
-                serverChannel.close(promise: nil)
-                connectionSink.finish()
-                for connection in registry.all() { connection.finishInput() }
+                stopAccepting(serverChannel)
             }
+            // Also reached when the task is cancelled instead of shut down gracefully.
+            stopAccepting(serverChannel)
             group.cancelAll()
         }
         try? await serverChannel.closeFuture.get()
     }
 
     static let routesHandlerName = "chat.http.routes"
+
+    /// Closes the listening socket and ends every connection's input: each finishes the
+    /// commands it already sent, then closes (WebSockets with 1001).
+    private func stopAccepting(_ serverChannel: any Channel) {
+        serverChannel.close(promise: nil)
+        connectionSink.finish()
+        for connection in registry.all() { connection.finishInput() }
+    }
 
     /// Builds the pipeline for the framing the first byte chose.
     private func configure(
@@ -114,6 +122,7 @@ public final class GatewayServer: Service, Sendable {
                 upgradePipelineHandler: { [self] channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         let connection = open(.websocket, channel: channel, transport: WebSocketConnectionHandler.transport(for: channel))
+                        try channel.pipeline.syncOperations.addHandler(WebSocketFrameValidator())
                         try channel.pipeline.syncOperations.addHandler(
                             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: limit))
                         try channel.pipeline.syncOperations.addHandler(WebSocketConnectionHandler(connection: connection))

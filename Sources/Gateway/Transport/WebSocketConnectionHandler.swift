@@ -1,7 +1,8 @@
 import NIOCore
 import NIOWebSocket
 
-/// WebSocket messages after NIO's decoder and aggregator: text frames carry commands;
+/// WebSocket messages after NIO's decoder, ``WebSocketFrameValidator`` and NIO's
+/// aggregator: text frames carry commands;
 /// control frames and protocol violations get the contract's close codes (§1).
 final class WebSocketConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
@@ -17,10 +18,6 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard !closing else { return }
-        guard frame.maskKey != nil, !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
-            close(context: context, code: .protocolError)
-            return
-        }
         switch frame.opcode {
         case .text:
             let bytes = Array(frame.unmaskedData.readableBytesView)

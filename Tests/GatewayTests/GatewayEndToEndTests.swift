@@ -1,0 +1,188 @@
+import Foundation
+import Gateway
+import Testing
+
+/// The gateway over real loopback sockets, as clients see it.
+@Suite(.timeLimit(.minutes(1)))
+struct GatewayEndToEndTests {
+    func json(_ line: String?) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data((line ?? "null").utf8)) as? [String: Any] ?? [:]
+    }
+
+    /// Sends a command on a TCP client and returns its response, skipping pushes.
+    func command(_ client: RawClient, _ line: String) async throws -> [String: Any] {
+        try await client.write(line + "\n")
+        while true {
+            let message = try json(try await client.line())
+            if message["status"] != nil { return message }
+        }
+    }
+
+    func command(ws client: RawClient, _ text: String) async throws -> [String: Any] {
+        try await client.sendText(text)
+        while let message = try await client.json() {
+            if message["status"] != nil { return message }
+        }
+        return [:]
+    }
+
+    @Test func bothFramingsShareOneChatWithPushes() async throws {
+        let gateway = try await GatewayHarness.start()
+        let alice = try await gateway.tcp()
+        let bob = try await gateway.webSocket()
+        #expect(try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#).isOK)
+        let bobID = try await command(ws: bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"] as! String
+        #expect(try await command(alice, #"{"type":"login","username":"alice","password":"password-1","request_id":1}"#)["request_id"] as? Int == 1)
+        #expect(try await command(ws: bob, #"{"type":"login","username":"bob","password":"password-1","request_id":"b"}"#)["request_id"] as? String == "b")
+
+        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+        let chatNew = try #require(try await bob.json())
+        #expect(chatNew["type"] as? String == "chat:new")
+        #expect((chatNew["payload"] as? [String: Any])?["name"] as? String == "alice")
+
+        let sent = try await command(alice, #"{"type":"message","chat_id":"\#(chatID)","content":"hello over TCP"}"#)
+        let push = try #require(try await bob.json())
+        #expect(push["type"] as? String == "message:new")
+        #expect(push["position"] as? Int == sent["position"] as? Int)
+        #expect(push["status"] == nil)
+        let payload = try #require(push["payload"] as? [String: Any])
+        #expect(payload["content"] as? String == "hello over TCP")
+        #expect(payload["sender_username"] as? String == "alice")
+        #expect(payload["read_by"] as? [String] == [])
+
+        #expect(try await command(ws: bob, #"{"type":"message","chat_id":"\#(chatID)","content":"hi from WebSocket"}"#).isOK)
+        let back = try json(try await alice.line())
+        #expect(back["type"] as? String == "message:new")
+        #expect((back["payload"] as? [String: Any])?["content"] as? String == "hi from WebSocket")
+        try await gateway.stop()
+    }
+
+    @Test func theFirstByteDecidesEvenWhenItArrivesAlone() async throws {
+        let gateway = try await GatewayHarness.start()
+        let http = try await gateway.tcp()
+        try await http.write("G")
+        try await http.write("ET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let health = try await http.readToEnd()
+        #expect(health.hasPrefix("HTTP/1.1 200 OK"))
+        #expect(health.contains(#""status":"ok""#))
+
+        let ndjson = try await gateway.tcp()
+        try await ndjson.write(" ")
+        try await ndjson.write(#"{"type":"ping","request_id":5}"# + "\n")
+        #expect(try await ndjson.line() == #"{"status":"ok","request_id":5}"#)
+
+        let junk = try await gateway.tcp()
+        try await junk.write([0x16, 0x03, 0x01])  // a TLS hello
+        #expect(try json(try await junk.line())["code"] as? String == "bad_json")
+        #expect(try await junk.line() == nil)
+        try await gateway.stop()
+    }
+
+    @Test func httpRoutesAnswerAndNeverDropSilently() async throws {
+        let gateway = try await GatewayHarness.start()
+        func get(_ path: String, headers: String = "") async throws -> String {
+            let client = try await gateway.tcp()
+            try await client.write("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\(headers)\r\n")
+            return try await client.readToEnd()
+        }
+        #expect(try await get("/nowhere").hasPrefix("HTTP/1.1 404"))
+        #expect(try await get("/ws").hasPrefix("HTTP/1.1 400"))
+        let wrongVersion = try await get("/ws", headers: "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n")
+        #expect(wrongVersion.hasPrefix("HTTP/1.1 426"))
+        #expect(wrongVersion.contains("Sec-WebSocket-Version: 13"))
+        try await gateway.stop()
+    }
+
+    @Test func ndjsonLinesFollowTheContract() async throws {
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxMessageBytes: 256))
+        let client = try await gateway.tcp()
+        try await client.write("\r\n\n" + #"{"type":"ping","request_id":1}"# + "\r\n" + "not json\n" + #"{"type":"get_user_chats"}"# + "\n")
+        #expect(try await client.line() == #"{"status":"ok","request_id":1}"#)
+        #expect(try json(try await client.line())["code"] as? String == "bad_json")
+        #expect(try json(try await client.line())["code"] as? String == "not_authenticated")
+        try await client.write(String(repeating: "x", count: 300) + "\n")
+        #expect(try json(try await client.line())["code"] as? String == "message_too_large")
+        #expect(try await client.line() == nil)
+        try await gateway.stop()
+    }
+
+    @Test func pipelinedCommandsAreAnsweredInOrderEvenAfterTheClientStopsSending() async throws {
+        let gateway = try await GatewayHarness.start()
+        let client = try await gateway.tcp()
+        let lines = (1...20).map { #"{"type":"ping","request_id":\#($0)}"# }
+        try await client.write(lines.joined(separator: "\n") + "\n")
+        try await client.finishWriting()
+        var ids = [Int]()
+        while let line = try await client.line() { ids.append(try json(line)["request_id"] as? Int ?? -1) }
+        #expect(ids == Array(1...20))
+        try await gateway.stop()
+    }
+
+    @Test func webSocketFramesFollowTheContract() async throws {
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxMessageBytes: 1024))
+
+        let fragmented = try await gateway.webSocket()
+        try await fragmented.write(RawClient.frame(opcode: 0x1, payload: Array(#"{"type":"pi"#.utf8), fin: false))
+        try await fragmented.write(RawClient.frame(opcode: 0x9, payload: Array("hb".utf8)))
+        try await fragmented.write(RawClient.frame(opcode: 0x0, payload: Array(#"ng","request_id":9}"#.utf8)))
+        let pong = try await fragmented.frame()
+        #expect(pong == RawClient.Frame(opcode: 0xA, payload: Array("hb".utf8)))
+        let reply = try await fragmented.frame()
+        #expect(reply?.text == #"{"status":"ok","request_id":9}"#, "\(String(describing: reply))")
+        try await fragmented.write(RawClient.frame(opcode: 0x8, payload: [0x03, 0xE8]))
+        #expect(try await fragmented.frame()?.closeCode == 1000)
+
+        let cases: [(String, [UInt8], UInt16)] = [
+            ("binary", RawClient.frame(opcode: 0x2, payload: [1, 2, 3]), 1003),
+            ("invalid UTF-8", RawClient.frame(opcode: 0x1, payload: [0x7B, 0xFF, 0x7D]), 1007),
+            ("unmasked", RawClient.frame(opcode: 0x1, payload: Array("{}".utf8), masked: false), 1002),
+            ("reserved bit", RawClient.frame(opcode: 0x1, payload: Array("{}".utf8), rsv1: true), 1002),
+            ("too large", RawClient.frame(opcode: 0x1, payload: Array(repeating: 0x20, count: 2000)), 1009),
+        ]
+        for (name, bytes, code) in cases {
+            let client = try await gateway.webSocket()
+            try await client.write(bytes)
+            var closeCode: UInt16?
+            while let frame = try await client.frame() {
+                if frame.opcode == 0x8 { closeCode = frame.closeCode; break }
+            }
+            #expect(closeCode == code, "\(name)")
+        }
+
+        let notAnObject = try await gateway.webSocket()
+        try await notAnObject.sendText("[]")
+        #expect(try await notAnObject.json()?["code"] as? String == "bad_json")
+        try await gateway.stop()
+    }
+
+    @Test func logoutEndsTheOtherSessionsOfThatTokenOnly() async throws {
+        let gateway = try await GatewayHarness.start()
+        let first = try await gateway.webSocket()
+        #expect(try await command(ws: first, #"{"type":"register","username":"alice","password":"password-1"}"#).isOK)
+        let token = try await command(ws: first, #"{"type":"login","username":"alice","password":"password-1"}"#)["token"] as! String
+        let sameToken = try await gateway.webSocket()
+        #expect(try await command(ws: sameToken, #"{"type":"auth","token":"\#(token)"}"#).isOK)
+        let otherToken = try await gateway.tcp()
+        #expect(try await command(otherToken, #"{"type":"login","username":"alice","password":"password-1"}"#).isOK)
+
+        #expect(try await command(ws: first, #"{"type":"logout"}"#).isOK)
+        let ended = try #require(try await sameToken.json())
+        #expect(ended["type"] as? String == "session:ended")
+        #expect(try await sameToken.frame()?.closeCode == 1000)
+        #expect(try await command(otherToken, #"{"type":"get_user_chats"}"#).isOK)
+        #expect(try await command(ws: first, #"{"type":"get_user_chats"}"#)["code"] as? String == "not_authenticated")
+        try await gateway.stop()
+    }
+
+    @Test func gracefulShutdownClosesWebSocketsWithGoingAway() async throws {
+        let gateway = try await GatewayHarness.start()
+        let client = try await gateway.webSocket()
+        #expect(try await command(ws: client, #"{"type":"ping"}"#).isOK)
+        try await gateway.stop()
+        var closeCode: UInt16?
+        while let frame = try await client.frame() {
+            if frame.opcode == 0x8 { closeCode = frame.closeCode; break }
+        }
+        #expect(closeCode == 1001)
+    }
+}

@@ -1,0 +1,47 @@
+import ChatTestSupport
+import EventStore
+import Foundation
+import Gateway
+import Logging
+import NIOCore
+import NIOPosix
+import Projections
+import ServiceLifecycle
+
+/// A real gateway on a free loopback port with its own database, run by a ServiceGroup so
+/// that shutdown takes the same path as SIGTERM.
+struct GatewayHarness {
+    let directory: TemporaryDirectory
+    let log: SQLiteEventLog
+    let server: GatewayServer
+    let group: ServiceGroup
+    let running: Task<Void, any Error>
+    let port: Int
+
+    static func start(configuration: GatewayConfiguration = GatewayConfiguration(port: 0)) async throws -> GatewayHarness {
+        let directory = try TemporaryDirectory()
+        let log = try await SQLiteEventLog.open(path: directory.path("chat.db"), projection: ChatProjection())
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let server = GatewayServer(
+            configuration: configuration, log: log,
+            service: ChatService(log: log, configuration: .init(passwordParameters: .fastForTesting)), logger: logger)
+        let group = ServiceGroup(services: [server], logger: logger)
+        let running = Task { try await group.run() }
+        guard let port = await server.port() else { throw TimedOut() }
+        return GatewayHarness(directory: directory, log: log, server: server, group: group, running: running, port: port)
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+        await log.close()
+    }
+
+    func tcp() async throws -> RawClient { try await RawClient.connect(port: port) }
+
+    func webSocket(path: String = "/ws") async throws -> RawClient {
+        let client = try await RawClient.connect(port: port)
+        try await client.upgrade(path: path)
+        return client
+    }
+}
