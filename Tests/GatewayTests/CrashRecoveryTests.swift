@@ -1,0 +1,111 @@
+import ChatDomain
+import ChatTestSupport
+import EventStore
+import Foundation
+import Projections
+import Testing
+
+/// `kill -9` of a real `chat-gateway` process under load: every acknowledged message must be
+/// in the log after a restart, and the log and projections must verify.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct CrashRecoveryTests {
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("chat-gateway")
+
+    /// A `chat-gateway` child process on a free port.
+    final class Child {
+        let process = Process()
+        let port: Int
+
+        init(database: String) throws {
+            process.executableURL = CrashRecoveryTests.executable
+            process.arguments = ["--db", database, "--port", "0", "--log-level", "info"]
+            let stderr = Pipe()
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // The one line it logs when listening carries the port.
+            var seen = ""
+            while !seen.contains("listening") || !seen.contains("\n") {
+                let chunk = stderr.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw TimedOut() }
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+            guard let range = seen.range(of: #"chat.port=(\d+)"#, options: .regularExpression),
+                let port = Int(seen[range].dropFirst("chat.port=".count))
+            else { throw TimedOut() }
+            self.port = port
+        }
+
+        private var killed = false
+
+        func kill() {
+            guard !killed else { return }
+            killed = true
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    func json(_ line: String?) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data((line ?? "null").utf8)) as? [String: Any] ?? [:]
+    }
+
+    func response(_ client: RawClient) async throws -> [String: Any]? {
+        while let line = try await client.line() {
+            let message = try json(line)
+            if message["status"] != nil { return message }
+        }
+        return nil
+    }
+
+    @Test func everyAcknowledgedMessageSurvivesKillNine() async throws {
+        let directory = try TemporaryDirectory()
+        let database = directory.path("chat.db")
+        var child = try Child(database: database)
+
+        let alice = try await RawClient.connect(port: child.port)
+        try await alice.write(#"{"type":"register","username":"alice","password":"password-1"}"# + "\n")
+        _ = try await response(alice)
+        try await alice.write(#"{"type":"register","username":"bob","password":"password-1"}"# + "\n")
+        let bobID = try await response(alice)?["user_id"] as! String
+        try await alice.write(#"{"type":"login","username":"alice","password":"password-1"}"# + "\n")
+        _ = try await response(alice)
+        try await alice.write(#"{"type":"create_chat","user_id":"\#(bobID)"}"# + "\n")
+        let chatID = try await response(alice)?["chat_id"] as! String
+
+        // Keep many sends in flight, then kill the process while they are being committed.
+        var acknowledged = [String]()
+        let total = 400
+        try await alice.write((0..<total).map { #"{"type":"message","chat_id":"\#(chatID)","content":"m\#($0)","request_id":\#($0)}"# }.joined(separator: "\n") + "\n")
+        while acknowledged.count < 100, let reply = try await response(alice) {
+            if let id = reply["message_id"] as? String { acknowledged.append(id) }
+        }
+        child.kill()
+        // Whatever acks were already on their way also count.
+        while let reply = try await response(alice) {
+            if let id = reply["message_id"] as? String { acknowledged.append(id) }
+        }
+        #expect(acknowledged.count >= 100)
+
+        child = try Child(database: database)
+        defer { child.kill() }
+        let reader = try await RawClient.connect(port: child.port)
+        try await reader.write(#"{"type":"login","username":"alice","password":"password-1"}"# + "\n")
+        _ = try await response(reader)
+        try await reader.write(#"{"type":"get_messages","chat_id":"\#(chatID)","limit":200}"# + "\n")
+        var stored = Set<String>()
+        var page = try await response(reader)
+        while let current = page {
+            let messages = current["messages"] as? [[String: Any]] ?? []
+            stored.formUnion(messages.compactMap { $0["id"] as? String })
+            guard current["has_more"] as? Bool == true, let oldest = messages.first?["id"] as? String else { break }
+            try await reader.write(#"{"type":"get_messages","chat_id":"\#(chatID)","limit":200,"before":"\#(oldest)"}"# + "\n")
+            page = try await response(reader)
+        }
+        let lost = Set(acknowledged).subtracting(stored)
+        #expect(lost.isEmpty, "acknowledged but lost: \(lost.count)")
+        child.kill()
+        #expect(try ProjectionVerifier.verify(path: database) == .verified(events: try EventLogFile.headPosition(on: EventLogFile.openExisting(path: database, readOnly: true))))
+    }
+}
