@@ -10,15 +10,20 @@ import Projections
 /// It follows the log from a snapshot of chat membership taken at a known position, and
 /// keeps that membership current by folding the chat events it reads, so each event's
 /// recipients are the members at that event's position. Each push is encoded once and the
-/// same bytes are written to every recipient.
+/// same bytes are written to every recipient. Recent pushes are kept, with their audience,
+/// so that `auth` with `since` can replay exactly what a user missed.
 public final class PushDispatcher: Sendable {
     let log: SQLiteEventLog
     let registry: SessionRegistry
     let logger: Logger
 
-    init(log: SQLiteEventLog, registry: SessionRegistry, logger: Logger) {
+    /// Pushes kept in memory for resume; an older `since` is replayed from the log.
+    let recentCapacity: Int
+
+    init(log: SQLiteEventLog, registry: SessionRegistry, recentCapacity: Int, logger: Logger) {
         self.log = log
         self.registry = registry
+        self.recentCapacity = recentCapacity
         self.logger = logger
     }
 
@@ -57,93 +62,180 @@ public final class PushDispatcher: Sendable {
         }
     }
 
+    /// A push computed once from an event: its bytes and who receives it.
+    struct PlannedPush: Sendable {
+        var position: Int64
+        var bytes: ByteBuffer
+        /// Users whose sessions receive it.
+        var audience: [UserID]
+        /// The connection that caused the event, which does not receive it.
+        var except: String?
+    }
+
+    /// Dispatch state shared with resuming connections.
+    ///
+    /// > Note: guarded by `lock`; held while an event is planned and delivered, so a
+    /// > connection that registers for resume sees each push either in `recent` or live.
+    private final class Shared: @unchecked Sendable {
+        let lock = NSLock()
+        /// The last event planned and delivered.
+        var position: Int64 = 0
+        /// Every push after `windowStart`, oldest first.
+        var recent: [PlannedPush] = []
+        var windowStart: Int64 = 0
+    }
+
+    private let shared = Shared()
+
     /// Follows the log until the task is cancelled or the log closes.
     func run() async throws {
         var state = try await snapshot()
+        shared.lock.withLock {
+            shared.position = state.position
+            shared.windowStart = state.position
+        }
         for try await recorded in log.subscribe(after: state.position) {
-            guard let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data) else {
-                logger.warning("undecodable event", metadata: ["chat.event.position": "\(recorded.position)"])
-                continue
+            shared.lock.withLock {
+                let planned = Self.plan(recorded, state: &state)
+                shared.position = recorded.position
+                remember(planned)
+                for push in planned { deliver(push) }
+                endSessions(recorded)
             }
-            dispatch(event, recorded: recorded, state: &state)
         }
     }
 
-    private func dispatch(_ event: ChatEvent, recorded: RecordedEvent, state: inout Snapshot) {
+    /// Keeps the last ``recentCapacity`` pushes (caller holds the lock); trims in steps so
+    /// the array is not shifted on every event.
+    private func remember(_ planned: [PlannedPush]) {
+        shared.recent.append(contentsOf: planned)
+        let excess = shared.recent.count - recentCapacity
+        if excess > recentCapacity / 4 {
+            shared.windowStart = shared.recent[excess - 1].position
+            shared.recent.removeFirst(excess)
+        }
+    }
+
+    private func deliver(_ push: PlannedPush) {
+        for user in push.audience {
+            for connection in registry.connections(of: user) where connection.id != push.except {
+                connection.push(push.bytes, position: push.position)
+            }
+        }
+    }
+
+    /// `session:ended` to the other connections of a revoked token, which then close.
+    private func endSessions(_ recorded: RecordedEvent) {
+        guard recorded.type == ChatEvent.Kind.sessionEnded.rawValue,
+            case .sessionEnded(let ended)? = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+        else { return }
+        let cause = recorded.decodedMetadata.connectionID
+        let bytes = ByteBuffer(bytes: PushEncoder.encode("session:ended", position: recorded.position, payload: PushEncoder.Empty?.none))
+        for connection in registry.connections(tokenHash: ended.tokenHash, of: ended.userID) where connection.id != cause {
+            connection.push(bytes, position: recorded.position)
+            registry.deauthenticated(connection, user: ended.userID)
+            connection.close(.sessionEnded)
+        }
+    }
+
+    /// Registers `connection` for live pushes and returns every push `user` would have
+    /// received after `since`, up to the point where live delivery takes over.
+    ///
+    /// The connection buffers live pushes until the caller has written these.
+    func resume(_ connection: ClientConnection, user: UserID, after since: Int64) async throws -> [PlannedPush] {
+        let (inWindow, upTo): ([PlannedPush]?, Int64) = shared.lock.withLock {
+            // A `since` beyond the head replays nothing; everything from the head on is live.
+            connection.beginResume(after: min(since, shared.position))
+            registry.authenticated(connection, as: user)
+            let upTo = shared.position
+            guard since >= shared.windowStart || since >= upTo else { return (nil, upTo) }
+            return (shared.recent.filter { $0.position > since && $0.audience.contains(user) }, upTo)
+        }
+        if let inWindow { return inWindow }
+        return try await replayFromLog(for: user, after: since, upTo: upTo)
+    }
+
+    /// Plans every event from the start of the log with a fresh state: exact, but reads the
+    /// whole log, so it only serves a `since` older than the in-memory window.
+    private func replayFromLog(for user: UserID, after since: Int64, upTo: Int64) async throws -> [PlannedPush] {
+        var state = Snapshot(position: 0, chats: [:], createdAt: [:], usernames: [:])
+        var position: Int64 = 0
+        var pushes = [PlannedPush]()
+        while position < upTo {
+            let events = try await log.read(after: position, limit: 2_000)
+            guard !events.isEmpty else { break }
+            for recorded in events where recorded.position <= upTo {
+                let planned = Self.plan(recorded, state: &state)
+                if recorded.position > since { pushes.append(contentsOf: planned.filter { $0.audience.contains(user) }) }
+            }
+            position = events.last!.position
+        }
+        return pushes
+    }
+
+    /// The pushes an event causes, given the membership before it; advances `state`.
+    static func plan(_ recorded: RecordedEvent, state: inout Snapshot) -> [PlannedPush] {
+        guard let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data) else {
+            return []
+        }
         let position = recorded.position
         let cause = recorded.decodedMetadata.connectionID
-        let before = StreamName.chatID(of: recorded.streamID).flatMap { state.chats[$0] }
-        if let chatID = StreamName.chatID(of: recorded.streamID) {
-            state.chats[chatID] = ChatState.evolve(before, event)
+        let chatID = StreamName.chatID(of: recorded.streamID)
+        let before = chatID.flatMap { state.chats[$0] }
+        if let chatID { state.chats[chatID] = ChatState.evolve(before, event) }
+        func push(_ type: String, _ payload: some Encodable, to audience: [UserID], except: String?) -> PlannedPush {
+            PlannedPush(
+                position: position, bytes: ByteBuffer(bytes: PushEncoder.encode(type, position: position, payload: payload)),
+                audience: audience, except: except)
         }
+        func members(_ chat: ChatState?) -> [UserID] { chat.map { Array($0.members.keys) } ?? [] }
         switch event {
         case .userRegistered(let registered):
             state.usernames[registered.userID] = registered.username
-        case .sessionStarted:
-            break
-        case .sessionEnded(let ended):
-            let bytes = PushEncoder.encode("session:ended", position: position, payload: PushEncoder.Empty?.none)
-            for connection in registry.connections(tokenHash: ended.tokenHash, of: ended.userID) where connection.id != cause {
-                connection.send(bytes)
-                registry.deauthenticated(connection, user: ended.userID)
-                connection.close(.sessionEnded)
-            }
+            return []
+        case .sessionStarted, .sessionEnded:
+            return []
         case .messageSent(let sent):
-            let bytes = PushEncoder.encode(
-                "message:new", position: position,
-                payload: PushEncoder.NewMessage(
-                    id: sent.messageID, chat_session_id: sent.chatID, sender_id: sent.senderID,
-                    sender_username: state.usernames[sent.senderID] ?? "", content: sent.content, timestamp: sent.sentAt,
-                    read_by: [], read_at: nil))
-            send(bytes, to: members(state.chats[sent.chatID]), except: cause)
+            let payload = PushEncoder.NewMessage(
+                id: sent.messageID, chat_session_id: sent.chatID, sender_id: sent.senderID,
+                sender_username: state.usernames[sent.senderID] ?? "", content: sent.content, timestamp: sent.sentAt,
+                read_by: [], read_at: nil)
+            return [push("message:new", payload, to: members(state.chats[sent.chatID]), except: cause)]
         case .messagesRead(let read):
-            let bytes = PushEncoder.encode(
-                "message:read", position: position,
-                payload: PushEncoder.MessagesRead(
-                    chat_session_id: read.chatID, reader_id: read.readerID, up_to_message_id: read.upToMessageID, read_at: read.readAt))
-            send(bytes, to: members(state.chats[read.chatID]), except: nil)
+            let payload = PushEncoder.MessagesRead(
+                chat_session_id: read.chatID, reader_id: read.readerID, up_to_message_id: read.upToMessageID, read_at: read.readAt)
+            return [push("message:read", payload, to: members(state.chats[read.chatID]), except: nil)]
         case .directChatCreated(let created):
             state.createdAt[created.chatID] = created.createdAt.iso8601
-            for user in created.participants {
-                sendChatNew(created.chatID, to: user, position: position, state: state, except: cause)
-            }
+            return created.participants.compactMap { chatNew(created.chatID, for: $0, position: position, state: state, except: cause) }
         case .groupCreated(let created):
             state.createdAt[created.chatID] = created.createdAt.iso8601
-            for member in created.members {
-                sendChatNew(created.chatID, to: member.userID, position: position, state: state, except: cause)
-            }
+            return created.members.compactMap { chatNew(created.chatID, for: $0.userID, position: position, state: state, except: cause) }
         case .memberAdded(let added):
-            let bytes = PushEncoder.encode(
-                "member:added", position: position,
-                payload: PushEncoder.Membership(chat_session_id: added.chatID, user_id: added.userID, by: added.addedBy))
-            send(bytes, to: members(state.chats[added.chatID]), except: nil)
-            if before?.isMember(added.userID) != true {
-                sendChatNew(added.chatID, to: added.userID, position: position, state: state, except: cause)
+            var planned = [
+                push(
+                    "member:added", PushEncoder.Membership(chat_session_id: added.chatID, user_id: added.userID, by: added.addedBy),
+                    to: members(state.chats[added.chatID]), except: nil)
+            ]
+            if before?.isMember(added.userID) != true,
+                let chatNew = chatNew(added.chatID, for: added.userID, position: position, state: state, except: cause)
+            {
+                planned.append(chatNew)
             }
+            return planned
         case .memberRemoved(let removed):
-            let bytes = PushEncoder.encode(
-                "member:removed", position: position,
-                payload: PushEncoder.Membership(chat_session_id: removed.chatID, user_id: removed.userID, by: removed.removedBy))
-            send(bytes, to: members(before), except: nil)
-        }
-    }
-
-    private func members(_ chat: ChatState?) -> [UserID] {
-        chat.map { Array($0.members.keys) } ?? []
-    }
-
-    private func send(_ bytes: [UInt8], to users: [UserID], except cause: String?) {
-        let buffer = ByteBuffer(bytes: bytes)
-        for user in users {
-            for connection in registry.connections(of: user) where connection.id != cause {
-                connection.send(buffer)
-            }
+            return [
+                push(
+                    "member:removed",
+                    PushEncoder.Membership(chat_session_id: removed.chatID, user_id: removed.userID, by: removed.removedBy),
+                    to: members(before), except: nil)
+            ]
         }
     }
 
     /// `chat:new` for one joining user: a direct chat's name depends on who receives it.
-    private func sendChatNew(_ chatID: ChatID, to user: UserID, position: Int64, state: Snapshot, except cause: String?) {
-        guard let chat = state.chats[chatID] else { return }
+    private static func chatNew(_ chatID: ChatID, for user: UserID, position: Int64, state: Snapshot, except cause: String?) -> PlannedPush? {
+        guard let chat = state.chats[chatID] else { return nil }
         let members = chat.members.map { id, role in
             ChatMember(id: id, username: state.usernames[id] ?? "", role: role)
         }.sorted { ($0.role == .admin ? 0 : 1, $0.username.lowercased()) < ($1.role == .admin ? 0 : 1, $1.username.lowercased()) }
@@ -151,16 +243,20 @@ public final class PushDispatcher: Sendable {
         let payload = NewChat(
             id: chatID, type: chat.kind.rawValue, name: name, members: members, created_at: state.createdAt[chatID] ?? "",
             last_message: nil, unread_count: 0)
-        let buffer = ByteBuffer(bytes: PushEncoder.encode("chat:new", position: position, payload: payload))
-        for connection in registry.connections(of: user) where connection.id != cause {
-            connection.send(buffer)
-        }
+        return PlannedPush(
+            position: position, bytes: ByteBuffer(bytes: PushEncoder.encode("chat:new", position: position, payload: payload)),
+            audience: [user], except: cause)
     }
 
     /// Writes `typing` to the other participants' sessions; not logged, no position.
     func typing(chatID: ChatID, from user: UserID, to recipients: [UserID], except connection: ClientConnection) {
-        let bytes = PushEncoder.encode("typing", position: nil, payload: PushEncoder.Typing(chat_session_id: chatID, user_id: user))
-        send(bytes, to: recipients, except: connection.id)
+        let bytes = ByteBuffer(
+            bytes: PushEncoder.encode("typing", position: nil, payload: PushEncoder.Typing(chat_session_id: chatID, user_id: user)))
+        for recipient in recipients {
+            for target in registry.connections(of: recipient) where target.id != connection.id {
+                target.push(bytes, position: nil)
+            }
+        }
     }
 
     struct ChatMember: Encodable {

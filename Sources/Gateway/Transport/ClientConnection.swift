@@ -26,6 +26,10 @@ public final class ClientConnection: @unchecked Sendable {
     private let transport: Transport
     private let lock = NSLock()
     private var currentSession: AuthenticatedSession?
+    /// The last push position written; live pushes at or before it are duplicates.
+    private var deliveredUpTo: Int64 = 0
+    /// While replaying history for `auth` with `since`, live pushes wait here.
+    private var heldDuringResume: [(ByteBuffer, Int64?)]?
     private let inbound: AsyncStream<[UInt8]>.Continuation
     private let commands: AsyncStream<[UInt8]>
 
@@ -56,6 +60,54 @@ public final class ClientConnection: @unchecked Sendable {
         send(ByteBuffer(bytes: json))
     }
 
+    /// Writes a push unless it was already delivered; holds it while a resume is replaying.
+    func push(_ bytes: ByteBuffer, position: Int64?) {
+        let write: Bool = lock.withLock {
+            if heldDuringResume != nil {
+                heldDuringResume!.append((bytes, position))
+                return false
+            }
+            if let position {
+                guard position > deliveredUpTo else { return false }
+                deliveredUpTo = position
+            }
+            return true
+        }
+        if write { send(bytes) }
+    }
+
+    /// Starts holding live pushes; history after `since` is written by the caller.
+    func beginResume(after since: Int64) {
+        lock.withLock {
+            deliveredUpTo = since
+            heldDuringResume = []
+        }
+    }
+
+    /// Writes the replayed history, then what arrived live meanwhile, without duplicates.
+    func finishResume(replaying history: [PushDispatcher.PlannedPush]) {
+        for push in history { deliverReplayed(push.bytes, position: push.position) }
+        while true {
+            let held: [(ByteBuffer, Int64?)] = lock.withLock {
+                let held = heldDuringResume ?? []
+                heldDuringResume = held.isEmpty ? nil : []
+                return held
+            }
+            if held.isEmpty { return }
+            for (bytes, position) in held { deliverReplayed(bytes, position: position) }
+        }
+    }
+
+    private func deliverReplayed(_ bytes: ByteBuffer, position: Int64?) {
+        let write: Bool = lock.withLock {
+            guard let position else { return true }
+            guard position > deliveredUpTo else { return false }
+            deliveredUpTo = position
+            return true
+        }
+        if write { send(bytes) }
+    }
+
     func close(_ reason: CloseReason) {
         transport.close(reason)
     }
@@ -65,9 +117,30 @@ public final class ClientConnection: @unchecked Sendable {
         for await message in commands {
             let context = ConnectionContext(connectionID: id, framing: framing, session: session)
             let reply = await service.handle(message, context: context)
+            if case .authenticated(let session, let since?)? = reply.effect {
+                await resume(session, after: since, response: reply.response, pushes: pushes)
+                continue
+            }
             if let effect = reply.effect { apply(effect, registry: registry, pushes: pushes) }
             send(reply.response)
         }
+    }
+
+    /// `auth` with `since`: the ok response, then every push missed after `since` in log
+    /// order, then live pushes, with no gap and no duplicate (§5).
+    private func resume(_ session: AuthenticatedSession, after since: Int64, response: [UInt8], pushes: PushDispatcher) async {
+        lock.withLock { currentSession = session }
+        let history: [PushDispatcher.PlannedPush]
+        do {
+            history = try await pushes.resume(self, user: session.userID, after: since)
+        } catch {
+            // Without its history the connection cannot keep the no-gap promise.
+            send(response)
+            close(.shutdown)
+            return
+        }
+        send(response)
+        finishResume(replaying: history)
     }
 
     private func apply(_ effect: SessionEffect, registry: SessionRegistry, pushes: PushDispatcher) {

@@ -30,7 +30,8 @@ public final class GatewayServer: Service, Sendable {
         self.log = log
         self.service = service
         self.logger = logger
-        dispatcher = PushDispatcher(log: log, registry: registry, logger: logger)
+        dispatcher = PushDispatcher(
+            log: log, registry: registry, recentCapacity: configuration.resumeWindowPushes, logger: logger)
         (newConnections, connectionSink) = AsyncStream.makeStream(of: ClientConnection.self)
         (listeningPorts, listening) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     }
