@@ -33,6 +33,15 @@ struct ChatGatewayCommand: AsyncParsableCommand {
     @Option(help: "Most open connections (CHAT_MAX_CONNECTIONS).")
     var maxConnections = Int(environment["CHAT_MAX_CONNECTIONS"] ?? "") ?? 10_000
 
+    @Option(help: "Commands per second per connection, on average (CHAT_RATE_LIMIT).")
+    var rateLimit = Double(environment["CHAT_RATE_LIMIT"] ?? "") ?? 50
+
+    @Option(help: "Commands a connection may send at once above the average (CHAT_RATE_BURST).")
+    var rateBurst = Double(environment["CHAT_RATE_BURST"] ?? "") ?? 100
+
+    @Option(help: "Seconds of silence before a WebSocket is pinged; two close it (CHAT_PING_INTERVAL).")
+    var pingInterval = Double(environment["CHAT_PING_INTERVAL"] ?? "") ?? 30
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (CHAT_LOG_LEVEL).")
     var logLevel = Logger.Level(rawValue: environment["CHAT_LOG_LEVEL"] ?? "") ?? .info
 
@@ -47,7 +56,8 @@ struct ChatGatewayCommand: AsyncParsableCommand {
             path: db, configuration: .init(durability: durability), projection: ChatProjection())
         let server = GatewayServer(
             configuration: GatewayConfiguration(
-                host: host, port: port, maxMessageBytes: maxMessageBytes, maxConnections: maxConnections),
+                host: host, port: port, maxMessageBytes: maxMessageBytes, maxConnections: maxConnections,
+                rateLimit: rateLimit, rateBurst: rateBurst, pingInterval: pingInterval),
             log: log, service: ChatService(log: log), logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -19,6 +19,21 @@ public final class ClientConnection: @unchecked Sendable {
         case sessionEnded
         case shutdown
         case messageTooLarge
+        /// Kept sending while rate limited.
+        case flooding
+        /// Did not authenticate in time.
+        case authTimeout
+        /// Its unsent output passed the bound.
+        case slowReader
+        /// Answered nothing for two ping intervals.
+        case unresponsive
+    }
+
+    /// What the command loop takes next.
+    enum Inbound: Sendable {
+        case command([UInt8])
+        /// Over the rate limit: answered `rate_limited`, in order, without running.
+        case refused([UInt8])
     }
 
     let id: String
@@ -30,21 +45,30 @@ public final class ClientConnection: @unchecked Sendable {
     private var deliveredUpTo: Int64 = 0
     /// While replaying history for `auth` with `since`, live pushes wait here.
     private var heldDuringResume: [(ByteBuffer, Int64?)]?
-    private let inbound: AsyncStream<[UInt8]>.Continuation
-    private let commands: AsyncStream<[UInt8]>
+    private var flood: FloodControl
+    private let inbound: AsyncStream<Inbound>.Continuation
+    private let commands: AsyncStream<Inbound>
 
-    init(id: String, framing: ConnectionContext.Framing, transport: Transport) {
+    init(id: String, framing: ConnectionContext.Framing, transport: Transport, flood: FloodControl) {
         self.id = id
         self.framing = framing
         self.transport = transport
-        (commands, inbound) = AsyncStream.makeStream(of: [UInt8].self)
+        self.flood = flood
+        (commands, inbound) = AsyncStream.makeStream(of: Inbound.self)
     }
 
     var session: AuthenticatedSession? { lock.withLock { currentSession } }
 
-    /// Queues one line or text frame for execution after the ones before it.
+    /// Queues one line or text frame for execution after the ones before it, unless the
+    /// connection is over its rate.
     func receive(_ message: [UInt8]) {
-        inbound.yield(message)
+        switch lock.withLock({ flood.admit() }) {
+        case .allow: inbound.yield(.command(message))
+        case .refuse: inbound.yield(.refused(message))
+        case .disconnect:
+            finishInput()
+            close(.flooding)
+        }
     }
 
     /// No more input: ends ``run(service:registry:)`` after the commands already queued.
@@ -114,7 +138,15 @@ public final class ClientConnection: @unchecked Sendable {
 
     /// Executes commands in the order received until the input ends.
     func run(service: ChatService, registry: SessionRegistry, pushes: PushDispatcher) async {
-        for await message in commands {
+        for await inbound in commands {
+            let message: [UInt8]
+            switch inbound {
+            case .command(let bytes): message = bytes
+            case .refused(let bytes):
+                let requestID = CommandParser.parse(bytes).requestID
+                send(ReplyEncoder.error(ChatError(.rateLimited, "Too many commands; slow down"), requestID: requestID))
+                continue
+            }
             let context = ConnectionContext(connectionID: id, framing: framing, session: session)
             let reply = await service.handle(message, context: context)
             if case .authenticated(let session, let since?)? = reply.effect {

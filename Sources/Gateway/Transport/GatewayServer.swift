@@ -52,6 +52,10 @@ public final class GatewayServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // A client may send its commands and close its side: it still gets every answer.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Past the high mark a connection is a slow reader and is closed (§6).
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: configuration.maxOutputBytes / 2, high: configuration.maxOutputBytes))
             .childChannelInitializer { [self] channel in
                 guard registry.connectionCount < configuration.maxConnections else {
                     return channel.close()
@@ -123,6 +127,8 @@ public final class GatewayServer: Service, Sendable {
                 upgradePipelineHandler: { [self] channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         let connection = open(.websocket, channel: channel, transport: WebSocketConnectionHandler.transport(for: channel))
+                        try channel.pipeline.syncOperations.addHandler(
+                            IdleStateHandler(readTimeout: .milliseconds(Int64(configuration.pingInterval * 1000))))
                         try channel.pipeline.syncOperations.addHandler(WebSocketFrameValidator())
                         try channel.pipeline.syncOperations.addHandler(
                             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: limit))
@@ -142,13 +148,18 @@ public final class GatewayServer: Service, Sendable {
     private func open(
         _ framing: ConnectionContext.Framing, channel: any Channel, transport: ClientConnection.Transport
     ) -> ClientConnection {
-        let connection = ClientConnection(id: UUID().uuidString, framing: framing, transport: transport)
+        let connection = ClientConnection(
+            id: UUID().uuidString, framing: framing, transport: transport,
+            flood: FloodControl(rate: configuration.rateLimit, burst: configuration.rateBurst))
         registry.opened(connection)
-        logger.debug("connection opened", metadata: ["chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)"])
+        channel.eventLoop.scheduleTask(in: .milliseconds(Int64(configuration.authTimeout * 1000))) {
+            if connection.session == nil { connection.close(.authTimeout) }
+        }
+        logger.info("connection opened", metadata: ["chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)"])
         channel.closeFuture.whenComplete { [registry, logger] _ in
             registry.closed(connection)
             connection.finishInput()
-            logger.debug("connection closed", metadata: ["chat.connection.id": "\(connection.id)"])
+            logger.info("connection closed", metadata: ["chat.connection.id": "\(connection.id)"])
         }
         connectionSink.yield(connection)
         return connection

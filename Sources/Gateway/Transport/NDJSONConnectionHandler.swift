@@ -29,6 +29,11 @@ final class NDJSONConnectionHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable { connection.close(.slowReader) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         connection.finishInput()
         context.fireChannelInactive()

@@ -10,6 +10,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
 
     private let connection: ClientConnection
     private var closing = false
+    /// Pings sent since the client last sent anything.
+    private var unansweredPings = 0
 
     init(connection: ClientConnection) {
         self.connection = connection
@@ -17,6 +19,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        unansweredPings = 0
         guard !closing else { return }
         switch frame.opcode {
         case .text:
@@ -56,10 +59,26 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event {
+        switch event {
+        case ChannelEvent.inputClosed:
             connection.finishInput()
+        case IdleStateHandler.IdleStateEvent.read:
+            // Silent for an interval: ping; silent for two: drop.
+            if unansweredPings > 0 {
+                connection.close(.unresponsive)
+            } else {
+                unansweredPings += 1
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+            }
+        default:
+            break
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable { connection.close(.slowReader) }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -88,8 +107,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
             close: { reason in
                 switch reason {
                 case .sessionEnded: sendClose(.normalClosure, on: channel)
-                case .shutdown: sendClose(.goingAway, on: channel)
+                case .shutdown, .unresponsive: sendClose(.goingAway, on: channel)
                 case .messageTooLarge: sendClose(.messageTooLarge, on: channel)
+                case .flooding, .authTimeout, .slowReader: sendClose(.policyViolation, on: channel)
                 }
             })
     }

@@ -1,0 +1,66 @@
+import ChatTestSupport
+import Foundation
+import Gateway
+import Testing
+
+/// The limits of §6, each crossed.
+@Suite(.timeLimit(.minutes(1)))
+struct ProtectionTests {
+    func json(_ line: String?) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data((line ?? "null").utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test func floodingIsRefusedInOrderThenDisconnected() async throws {
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, rateLimit: 0.001, rateBurst: 3))
+        let client = try await gateway.tcp()
+        try await client.write((1...6).map { #"{"type":"ping","request_id":\#($0)}"# }.joined(separator: "\n") + "\n")
+        var answers = [(Int, String)]()
+        while answers.count < 6, let line = try await client.line() {
+            let message = try json(line)
+            answers.append((message["request_id"] as? Int ?? 0, message["code"] as? String ?? "ok"))
+        }
+        #expect(answers.map(\.0) == [1, 2, 3, 4, 5, 6], "refusals are answered in order")
+        #expect(answers.map(\.1) == ["ok", "ok", "ok", "rate_limited", "rate_limited", "rate_limited"])
+        try await client.write(#"{"type":"ping"}"# + "\n")
+        #expect(try await client.line() == nil, "a client that keeps flooding is closed")
+
+        let webSocket = try await gateway.webSocket()
+        for _ in 1...8 { try await webSocket.sendText(#"{"type":"ping"}"#) }
+        var closeCode: UInt16?
+        while let frame = try await webSocket.frame() {
+            if frame.opcode == 0x8 { closeCode = frame.closeCode; break }
+        }
+        #expect(closeCode == 1008)
+        try await gateway.stop()
+    }
+
+    @Test func anUnauthenticatedConnectionIsClosedAfterTheAuthTimeout() async throws {
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, authTimeout: 0.2))
+        let idle = try await gateway.tcp()
+        try await idle.write(#"{"type":"ping","request_id":1}"# + "\n")
+        #expect(try await idle.line() == #"{"status":"ok","request_id":1}"#)
+        #expect(try await idle.line() == nil)
+
+        let authenticated = try await gateway.tcp()
+        try await authenticated.write(#"{"type":"register","username":"alice","password":"password-1"}"# + "\n" + #"{"type":"login","username":"alice","password":"password-1"}"# + "\n")
+        _ = try await authenticated.line()
+        _ = try await authenticated.line()
+        try await waitUntil { gateway.server.connectionCount == 1 }  // the idle one is gone
+        try await authenticated.write(#"{"type":"ping","request_id":2}"# + "\n")
+        #expect(try await authenticated.line() == #"{"status":"ok","request_id":2}"#)
+        try await gateway.stop()
+    }
+
+    @Test func aSilentWebSocketIsPingedThenDropped() async throws {
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, pingInterval: 0.1))
+        let client = try await gateway.webSocket()
+        let ping = try await client.frame()
+        #expect(ping?.opcode == 0x9)
+        var closeCode: UInt16?
+        while let frame = try await client.frame() {
+            if frame.opcode == 0x8 { closeCode = frame.closeCode; break }
+        }
+        #expect(closeCode == 1001)
+        try await gateway.stop()
+    }
+}
