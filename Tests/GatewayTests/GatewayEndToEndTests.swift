@@ -174,6 +174,24 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
+    @Test func anAddedMemberGetsBothMemberAddedAndChatNew() async throws {
+        let gateway = try await GatewayHarness.start()
+        let alice = try await gateway.tcp()
+        let carol = try await gateway.tcp()
+        _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
+        let carolID = try await command(carol, #"{"type":"register","username":"carol","password":"password-1"}"#)["user_id"] as! String
+        _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
+        _ = try await command(carol, #"{"type":"login","username":"carol","password":"password-1"}"#)
+        let groupID = try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":[]}"#)["group_id"] as! String
+        #expect(try await command(alice, #"{"type":"add_group_member","group_id":"\#(groupID)","user_id":"\#(carolID)"}"#)["added"] as? Bool == true)
+        let first = try json(try await carol.line())
+        let second = try json(try await carol.line())
+        #expect([first["type"] as? String, second["type"] as? String] == ["member:added", "chat:new"])
+        #expect(first["position"] as? Int == second["position"] as? Int)
+        #expect((second["payload"] as? [String: Any])?["name"] as? String == "g")
+        try await gateway.stop()
+    }
+
     @Test func gracefulShutdownClosesWebSocketsWithGoingAway() async throws {
         let gateway = try await GatewayHarness.start()
         let client = try await gateway.webSocket()

@@ -65,6 +65,8 @@ public final class PushDispatcher: Sendable {
     /// A push computed once from an event: its bytes and who receives it.
     struct PlannedPush: Sendable {
         var position: Int64
+        /// Its place among the pushes of the same event (an event may push twice to one user).
+        var ordinal: Int = 0
         var bytes: ByteBuffer
         /// Users whose sessions receive it.
         var audience: [UserID]
@@ -119,7 +121,7 @@ public final class PushDispatcher: Sendable {
     private func deliver(_ push: PlannedPush) {
         for user in push.audience {
             for connection in registry.connections(of: user) where connection.id != push.except {
-                connection.push(push.bytes, position: push.position)
+                connection.push(push.bytes, at: PushOrder(position: push.position, ordinal: push.ordinal))
             }
         }
     }
@@ -132,7 +134,7 @@ public final class PushDispatcher: Sendable {
         let cause = recorded.decodedMetadata.connectionID
         let bytes = ByteBuffer(bytes: PushEncoder.encode("session:ended", position: recorded.position, payload: PushEncoder.Empty?.none))
         for connection in registry.connections(tokenHash: ended.tokenHash, of: ended.userID) where connection.id != cause {
-            connection.push(bytes, position: recorded.position)
+            connection.push(bytes, at: PushOrder(position: recorded.position, ordinal: Int.max))
             registry.deauthenticated(connection, user: ended.userID)
             connection.close(.sessionEnded)
         }
@@ -175,6 +177,12 @@ public final class PushDispatcher: Sendable {
 
     /// The pushes an event causes, given the membership before it; advances `state`.
     static func plan(_ recorded: RecordedEvent, state: inout Snapshot) -> [PlannedPush] {
+        var planned = planUnordered(recorded, state: &state)
+        for index in planned.indices { planned[index].ordinal = index }
+        return planned
+    }
+
+    private static func planUnordered(_ recorded: RecordedEvent, state: inout Snapshot) -> [PlannedPush] {
         guard let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data) else {
             return []
         }
@@ -254,7 +262,7 @@ public final class PushDispatcher: Sendable {
             bytes: PushEncoder.encode("typing", position: nil, payload: PushEncoder.Typing(chat_session_id: chatID, user_id: user)))
         for recipient in recipients {
             for target in registry.connections(of: recipient) where target.id != connection.id {
-                target.push(bytes, position: nil)
+                target.push(bytes, at: nil)
             }
         }
     }

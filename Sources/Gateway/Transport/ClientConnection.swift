@@ -41,10 +41,10 @@ public final class ClientConnection: @unchecked Sendable {
     private let transport: Transport
     private let lock = NSLock()
     private var currentSession: AuthenticatedSession?
-    /// The last push position written; live pushes at or before it are duplicates.
-    private var deliveredUpTo: Int64 = 0
+    /// The last push written; live pushes at or before it are duplicates.
+    private var deliveredUpTo = PushOrder(position: 0, ordinal: Int.max)
     /// While replaying history for `auth` with `since`, live pushes wait here.
-    private var heldDuringResume: [(ByteBuffer, Int64?)]?
+    private var heldDuringResume: [(ByteBuffer, PushOrder?)]?
     private var flood: FloodControl
     private let inbound: AsyncStream<Inbound>.Continuation
     private let commands: AsyncStream<Inbound>
@@ -85,51 +85,50 @@ public final class ClientConnection: @unchecked Sendable {
     }
 
     /// Writes a push unless it was already delivered; holds it while a resume is replaying.
-    func push(_ bytes: ByteBuffer, position: Int64?) {
+    /// `order` is `nil` for `typing`, which is never replayed.
+    func push(_ bytes: ByteBuffer, at order: PushOrder?) {
         let write: Bool = lock.withLock {
             if heldDuringResume != nil {
-                heldDuringResume!.append((bytes, position))
+                heldDuringResume!.append((bytes, order))
                 return false
             }
-            if let position {
-                guard position > deliveredUpTo else { return false }
-                deliveredUpTo = position
-            }
-            return true
+            return advance(to: order)
         }
         if write { send(bytes) }
+    }
+
+    /// Whether a push at `order` is new, recording it as delivered (caller holds the lock).
+    private func advance(to order: PushOrder?) -> Bool {
+        guard let order else { return true }
+        guard order > deliveredUpTo else { return false }
+        deliveredUpTo = order
+        return true
     }
 
     /// Starts holding live pushes; history after `since` is written by the caller.
     func beginResume(after since: Int64) {
         lock.withLock {
-            deliveredUpTo = since
+            deliveredUpTo = PushOrder(position: since, ordinal: Int.max)
             heldDuringResume = []
         }
     }
 
     /// Writes the replayed history, then what arrived live meanwhile, without duplicates.
     func finishResume(replaying history: [PushDispatcher.PlannedPush]) {
-        for push in history { deliverReplayed(push.bytes, position: push.position) }
+        for push in history { deliverReplayed(push.bytes, at: PushOrder(position: push.position, ordinal: push.ordinal)) }
         while true {
-            let held: [(ByteBuffer, Int64?)] = lock.withLock {
+            let held: [(ByteBuffer, PushOrder?)] = lock.withLock {
                 let held = heldDuringResume ?? []
                 heldDuringResume = held.isEmpty ? nil : []
                 return held
             }
             if held.isEmpty { return }
-            for (bytes, position) in held { deliverReplayed(bytes, position: position) }
+            for (bytes, order) in held { deliverReplayed(bytes, at: order) }
         }
     }
 
-    private func deliverReplayed(_ bytes: ByteBuffer, position: Int64?) {
-        let write: Bool = lock.withLock {
-            guard let position else { return true }
-            guard position > deliveredUpTo else { return false }
-            deliveredUpTo = position
-            return true
-        }
-        if write { send(bytes) }
+    private func deliverReplayed(_ bytes: ByteBuffer, at order: PushOrder?) {
+        if lock.withLock({ advance(to: order) }) { send(bytes) }
     }
 
     func close(_ reason: CloseReason) {
@@ -192,5 +191,16 @@ public final class ClientConnection: @unchecked Sendable {
         case .typing(let chatID, let from, let to):
             pushes.typing(chatID: chatID, from: from, to: to, except: self)
         }
+    }
+}
+
+/// Where a push stands in the log: its event's position, then its place among that event's
+/// pushes. Deliveries to a connection only move forward in this order.
+struct PushOrder: Comparable, Sendable {
+    var position: Int64
+    var ordinal: Int
+
+    static func < (lhs: PushOrder, rhs: PushOrder) -> Bool {
+        (lhs.position, lhs.ordinal) < (rhs.position, rhs.ordinal)
     }
 }
