@@ -24,7 +24,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let projection: (any InlineProjection)?
     private let tail: CommittedEventTail
     private let maxBatchSize: Int
-    private let observer: (@Sendable (_ batchSize: Int) -> Void)?
+    private let observer: (@Sendable (CommitStatistics) -> Void)?
 
     private let lock = NSLock()
     private var pending: [PendingAppend] = []
@@ -35,7 +35,7 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     init(
         connection: SQLiteConnection, queue: DispatchQueue, checkpointer: WALCheckpointer, projection: (any InlineProjection)?,
-        tail: CommittedEventTail, maxBatchSize: Int, observer: (@Sendable (Int) -> Void)?
+        tail: CommittedEventTail, maxBatchSize: Int, observer: (@Sendable (CommitStatistics) -> Void)?
     ) {
         self.connection = connection
         self.checkpointer = checkpointer
@@ -116,7 +116,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             let failure = EventStoreError.storage(error)
             results = batch.map { _ in .failure(failure) }
         }
-        observer?(batch.count)
+        observer?(CommitStatistics(appends: batch.count, events: committed.count))
         tail.publish(committed)
         for (append, result) in zip(batch, results) { append.continuation.resume(with: result) }
     }

@@ -18,12 +18,12 @@ public final class SQLiteEventLog: EventLog {
         public var tailCapacity: Int
         /// WAL size, in pages, at which a background checkpoint starts. Defaults to `1000`.
         public var checkpointThresholdPages: Int
-        /// Called on the writer queue after each transaction with the number of appends in it.
-        public var batchObserver: (@Sendable (Int) -> Void)?
+        /// Called on the writer queue after each transaction, before its appends are acknowledged.
+        public var batchObserver: (@Sendable (CommitStatistics) -> Void)?
 
         public init(
             durability: Durability = .full, readerCount: Int = 2, maxBatchSize: Int = 1024, tailCapacity: Int = 8192,
-            checkpointThresholdPages: Int = 1000, batchObserver: (@Sendable (Int) -> Void)? = nil
+            checkpointThresholdPages: Int = 1000, batchObserver: (@Sendable (CommitStatistics) -> Void)? = nil
         ) {
             self.checkpointThresholdPages = checkpointThresholdPages
             self.durability = durability

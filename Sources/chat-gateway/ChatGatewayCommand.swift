@@ -52,13 +52,15 @@ struct ChatGatewayCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "chat-gateway")
+        let metrics = GatewayMetrics()
         let log = try await SQLiteEventLog.open(
-            path: db, configuration: .init(durability: durability), projection: ChatProjection())
+            path: db, configuration: .init(durability: durability, batchObserver: { metrics.recordCommit($0) }),
+            projection: ChatProjection())
         let server = GatewayServer(
             configuration: GatewayConfiguration(
                 host: host, port: port, maxMessageBytes: maxMessageBytes, maxConnections: maxConnections,
                 rateLimit: rateLimit, rateBurst: rateBurst, pingInterval: pingInterval),
-            log: log, service: ChatService(log: log), logger: logger)
+            log: log, service: ChatService(log: log), metrics: metrics, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -220,7 +220,7 @@ struct RefusingProjection: InlineProjection {
 final class BatchSizes: @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [Int] = []
-    func record(_ size: Int) { lock.withLock { recorded.append(size) } }
+    func record(_ statistics: CommitStatistics) { lock.withLock { recorded.append(statistics.appends) } }
     var sizes: [Int] { lock.withLock { recorded } }
     var count: Int { sizes.count }
 }

@@ -93,6 +93,29 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
+    @Test func metricsCountCommandsConnectionsAndEvents() async throws {
+        let gateway = try await GatewayHarness.start()
+        let client = try await gateway.tcp()
+        _ = try await command(client, #"{"type":"ping"}"#)
+        _ = try await command(client, #"{"type":"register","username":"alice","password":"password-1"}"#)
+        _ = try await command(client, #"{"type":"get_user_chats"}"#)
+        let scrape = try await gateway.tcp()
+        try await scrape.write("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let text = try await scrape.readToEnd()
+        #expect(text.hasPrefix("HTTP/1.1 200 OK"))
+        for sample in [
+            #"chat_commands_total{type="ping",result="ok"} 1"#,
+            #"chat_commands_total{type="register",result="ok"} 1"#,
+            #"chat_commands_total{type="get_user_chats",result="not_authenticated"} 1"#,
+            #"chat_connections_open{framing="tcp"} 1"#,
+            "chat_events_appended_total 1",
+            "chat_command_duration_seconds_count{type=\"ping\"} 1",
+        ] {
+            #expect(text.contains(sample), "\(sample)")
+        }
+        try await gateway.stop()
+    }
+
     @Test func ndjsonLinesFollowTheContract() async throws {
         let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxMessageBytes: 256))
         let client = try await gateway.tcp()

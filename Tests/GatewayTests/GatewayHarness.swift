@@ -20,11 +20,15 @@ struct GatewayHarness {
 
     static func start(configuration: GatewayConfiguration = GatewayConfiguration(port: 0)) async throws -> GatewayHarness {
         let directory = try TemporaryDirectory()
-        let log = try await SQLiteEventLog.open(path: directory.path("chat.db"), projection: ChatProjection())
+        let metrics = GatewayMetrics()
+        let log = try await SQLiteEventLog.open(
+            path: directory.path("chat.db"), configuration: .init(batchObserver: { metrics.recordCommit($0) }),
+            projection: ChatProjection())
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let server = GatewayServer(
             configuration: configuration, log: log,
-            service: ChatService(log: log, configuration: .init(passwordParameters: .fastForTesting)), logger: logger)
+            service: ChatService(log: log, configuration: .init(passwordParameters: .fastForTesting)), metrics: metrics,
+            logger: logger)
         let group = ServiceGroup(services: [server], logger: logger)
         let running = Task { try await group.run() }
         guard let port = await server.port() else { throw TimedOut() }

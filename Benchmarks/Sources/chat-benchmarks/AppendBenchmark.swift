@@ -27,7 +27,7 @@ struct AppendBenchmark {
         try await prepareDatabase(path)
         let batches = BatchCounter()
         let log = try await SQLiteEventLog.open(
-            path: path, configuration: .init(batchObserver: { batches.record($0) }), projection: ChatProjection())
+            path: path, configuration: .init(batchObserver: { batches.record($0.appends) }), projection: ChatProjection())
         let perAppender = max(1, total / appenders)
         let chats = chat.chats
         let writtenBefore = bytesWritten()

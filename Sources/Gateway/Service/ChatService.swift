@@ -41,7 +41,8 @@ public final class ChatService: Sendable {
         let parsed = CommandParser.parse(bytes)
         switch parsed.command {
         case .failure(let error):
-            return CommandReply(response: ReplyEncoder.error(error, requestID: parsed.requestID), effect: nil)
+            return CommandReply(
+                response: ReplyEncoder.error(error, requestID: parsed.requestID), effect: nil, result: error.code.rawValue)
         case .success(let command):
             return await execute(command, requestID: parsed.requestID, context: context)
         }
@@ -51,11 +52,13 @@ public final class ChatService: Sendable {
     public func execute(_ command: ClientCommand, requestID: [UInt8]?, context: ConnectionContext) async -> CommandReply {
         do {
             let (fields, effect) = try await run(command, requestID: requestID, context: context)
-            return CommandReply(response: ReplyEncoder.ok(requestID: requestID, fields: fields), effect: effect)
-        } catch let error as ChatError {
-            return CommandReply(response: ReplyEncoder.error(error, requestID: requestID), effect: nil)
+            return CommandReply(
+                response: ReplyEncoder.ok(requestID: requestID, fields: fields), effect: effect, commandType: command.type)
         } catch {
-            return CommandReply(response: ReplyEncoder.error(Self.contractError(for: error), requestID: requestID), effect: nil)
+            let refusal = error as? ChatError ?? Self.contractError(for: error)
+            return CommandReply(
+                response: ReplyEncoder.error(refusal, requestID: requestID), effect: nil, commandType: command.type,
+                result: refusal.code.rawValue)
         }
     }
 

@@ -47,4 +47,8 @@ public enum SessionEffect: Sendable, Equatable {
 public struct CommandReply: Sendable {
     public var response: [UInt8]
     public var effect: SessionEffect?
+    /// The command's `type`, or `invalid` when it could not be parsed (for metrics).
+    public var commandType: String = "invalid"
+    /// `ok`, or the error code answered.
+    public var result: String = "ok"
 }

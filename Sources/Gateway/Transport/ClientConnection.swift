@@ -46,10 +46,14 @@ public final class ClientConnection: @unchecked Sendable {
     /// While replaying history for `auth` with `since`, live pushes wait here.
     private var heldDuringResume: [(ByteBuffer, PushOrder?)]?
     private var flood: FloodControl
+    /// Why the server closed it; `nil` while open or when the client closed.
+    private var serverCloseReason: CloseReason?
+    let metrics: GatewayMetrics
     private let inbound: AsyncStream<Inbound>.Continuation
     private let commands: AsyncStream<Inbound>
 
-    init(id: String, framing: ConnectionContext.Framing, transport: Transport, flood: FloodControl) {
+    init(id: String, framing: ConnectionContext.Framing, transport: Transport, flood: FloodControl, metrics: GatewayMetrics) {
+        self.metrics = metrics
         self.id = id
         self.framing = framing
         self.transport = transport
@@ -94,7 +98,10 @@ public final class ClientConnection: @unchecked Sendable {
             }
             return advance(to: order)
         }
-        if write { send(bytes) }
+        if write {
+            send(bytes)
+            metrics.pushSent()
+        }
     }
 
     /// Whether a push at `order` is new, recording it as delivered (caller holds the lock).
@@ -128,11 +135,29 @@ public final class ClientConnection: @unchecked Sendable {
     }
 
     private func deliverReplayed(_ bytes: ByteBuffer, at order: PushOrder?) {
-        if lock.withLock({ advance(to: order) }) { send(bytes) }
+        if lock.withLock({ advance(to: order) }) {
+            send(bytes)
+            metrics.pushSent()
+        }
     }
 
     func close(_ reason: CloseReason) {
+        lock.withLock { if serverCloseReason == nil { serverCloseReason = reason } }
         transport.close(reason)
+    }
+
+    /// The reason label of `chat_connections_closed_total`.
+    var closeReasonLabel: String {
+        guard let reason = lock.withLock({ serverCloseReason }) else { return "client" }
+        switch reason {
+        case .shutdown: return "shutdown"
+        case .sessionEnded: return "session_ended"
+        case .messageTooLarge: return "message_too_large"
+        case .flooding: return "flooding"
+        case .authTimeout: return "auth_timeout"
+        case .slowReader: return "slow_reader"
+        case .unresponsive: return "unresponsive"
+        }
     }
 
     /// Executes commands in the order received until the input ends.
@@ -144,10 +169,16 @@ public final class ClientConnection: @unchecked Sendable {
             case .refused(let bytes):
                 let requestID = CommandParser.parse(bytes).requestID
                 send(ReplyEncoder.error(ChatError(.rateLimited, "Too many commands; slow down"), requestID: requestID))
+                metrics.command("refused", result: ErrorCode.rateLimited.rawValue, nanoseconds: 0)
                 continue
             }
             let context = ConnectionContext(connectionID: id, framing: framing, session: session)
+            let started = ContinuousClock.now
             let reply = await service.handle(message, context: context)
+            let elapsed = (ContinuousClock.now - started).components
+            metrics.command(
+                reply.commandType, result: reply.result,
+                nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
             if case .authenticated(let session, let since?)? = reply.effect {
                 await resume(session, after: since, response: reply.response, pushes: pushes)
                 continue

@@ -20,12 +20,19 @@ public final class GatewayServer: Service, Sendable {
     let registry = SessionRegistry()
     let dispatcher: PushDispatcher
     let logger: Logger
+    public let metrics: GatewayMetrics
     private let newConnections: AsyncStream<ClientConnection>
     private let connectionSink: AsyncStream<ClientConnection>.Continuation
     private let listening: AsyncStream<Int>.Continuation
     private let listeningPorts: AsyncStream<Int>
 
-    public init(configuration: GatewayConfiguration, log: SQLiteEventLog, service: ChatService, logger: Logger) {
+    /// - Parameters:
+    ///   - metrics: where `/metrics` reads from; give the same object to the log's batch observer.
+    public init(
+        configuration: GatewayConfiguration, log: SQLiteEventLog, service: ChatService, metrics: GatewayMetrics = GatewayMetrics(),
+        logger: Logger
+    ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.log = log
         self.service = service
@@ -113,10 +120,12 @@ public final class GatewayServer: Service, Sendable {
             try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxMessageBytes)))
             try pipeline.addHandler(NDJSONConnectionHandler(connection: connection))
         case .http:
-            let routes = HTTPRouteHandler { [registry, log] in
-                let head = log.committedHeadPosition
-                return #"{"status":"ok","connections":\#(registry.connectionCount),"position":\#(head)}"#
-            }
+            let routes = HTTPRouteHandler(
+                health: { [registry, log] in
+                    let head = log.committedHeadPosition
+                    return #"{"status":"ok","connections":\#(registry.connectionCount),"position":\#(head)}"#
+                },
+                metrics: { [metrics] in metrics.render() })
             let limit = configuration.maxMessageBytes
             let upgrader = NIOWebSocketServerUpgrader(
                 maxFrameSize: limit, automaticErrorHandling: true,
@@ -150,16 +159,21 @@ public final class GatewayServer: Service, Sendable {
     ) -> ClientConnection {
         let connection = ClientConnection(
             id: UUID().uuidString, framing: framing, transport: transport,
-            flood: FloodControl(rate: configuration.rateLimit, burst: configuration.rateBurst))
+            flood: FloodControl(rate: configuration.rateLimit, burst: configuration.rateBurst), metrics: metrics)
         registry.opened(connection)
+        metrics.connectionOpened(framing)
         channel.eventLoop.scheduleTask(in: .milliseconds(Int64(configuration.authTimeout * 1000))) {
             if connection.session == nil { connection.close(.authTimeout) }
         }
         logger.info("connection opened", metadata: ["chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)"])
-        channel.closeFuture.whenComplete { [registry, logger] _ in
+        channel.closeFuture.whenComplete { [registry, logger, metrics] _ in
             registry.closed(connection)
             connection.finishInput()
-            logger.info("connection closed", metadata: ["chat.connection.id": "\(connection.id)"])
+            let reason = connection.closeReasonLabel
+            metrics.connectionClosed(framing, reason: reason)
+            logger.info(
+                "connection closed",
+                metadata: ["chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)", "chat.connection.reason": "\(reason)"])
         }
         connectionSink.yield(connection)
         return connection

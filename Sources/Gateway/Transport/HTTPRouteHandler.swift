@@ -2,17 +2,19 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Plain HTTP requests that were not upgraded: `/health`, a `/ws` without a valid upgrade,
-/// and 404 for the rest.
+/// Plain HTTP requests that were not upgraded: `/health`, `/metrics`, a `/ws` without a
+/// valid upgrade, and 404 for the rest.
 final class HTTPRouteHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let health: @Sendable () -> String
+    private let metrics: @Sendable () -> String
     private var request: HTTPRequestHead?
 
-    init(health: @escaping @Sendable () -> String) {
+    init(health: @escaping @Sendable () -> String, metrics: @escaping @Sendable () -> String) {
         self.health = health
+        self.metrics = metrics
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -33,6 +35,8 @@ final class HTTPRouteHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch (head.method, path) {
         case (.GET, "/health"):
             write(.ok, body: health(), contentType: "application/json", context: context, keepAlive: head.isKeepAlive)
+        case (.GET, "/metrics"):
+            write(.ok, body: metrics(), contentType: "text/plain; version=0.0.4", context: context, keepAlive: head.isKeepAlive)
         case (_, "/ws"):
             let wantsWebSocket = head.headers["upgrade"].contains { $0.lowercased() == "websocket" }
             let version = head.headers["sec-websocket-version"].first
