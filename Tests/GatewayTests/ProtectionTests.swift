@@ -50,6 +50,19 @@ struct ProtectionTests {
         try await gateway.stop()
     }
 
+    @Test func connectionsOverTheMaximumAreRefused() async throws {
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxConnections: 1))
+        let first = try await gateway.tcp()
+        try await first.write(#"{"type":"ping","request_id":1}"# + "\n")
+        #expect(try await first.line() == #"{"status":"ok","request_id":1}"#)
+        let second = try await gateway.tcp()
+        try await second.write(#"{"type":"ping","request_id":2}"# + "\n")
+        #expect(try await second.line() == nil)
+        try await first.write(#"{"type":"ping","request_id":3}"# + "\n")
+        #expect(try await first.line() == #"{"status":"ok","request_id":3}"#)
+        try await gateway.stop()
+    }
+
     @Test func aSilentWebSocketIsPingedThenDropped() async throws {
         let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, pingInterval: 0.1))
         let client = try await gateway.webSocket()
