@@ -215,6 +215,74 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
+    /// A command's response and the pushes that arrived before it.
+    func commandKeepingPushes(_ client: RawClient, _ line: String) async throws -> ([String: Any], [[String: Any]]) {
+        try await client.write(line + "\n")
+        var pushes = [[String: Any]]()
+        while true {
+            let message = try json(try await client.line())
+            if message["status"] != nil { return (message, pushes) }
+            pushes.append(message)
+        }
+    }
+
+    /// The next push on a TCP client, skipping responses.
+    func push(_ client: RawClient) async throws -> [String: Any] {
+        while true {
+            let message = try json(try await client.line())
+            if message["status"] == nil { return message }
+        }
+    }
+
+    @Test func everyPushReachesTheRightSessions() async throws {
+        let gateway = try await GatewayHarness.start()
+        let alice = try await gateway.tcp()
+        let bob = try await gateway.tcp()
+        let bobsPhone = try await gateway.webSocket()
+        _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
+        let bobID = try await command(bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"] as! String
+        let aliceID = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)["user_id"] as! String
+        _ = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
+        _ = try await command(ws: bobsPhone, #"{"type":"login","username":"bob","password":"password-1"}"#)
+
+        let groupID = try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":["\#(bobID)"]}"#)["group_id"] as! String
+        for device in [try await push(bob), try #require(try await bobsPhone.json())] {
+            #expect(device["type"] as? String == "chat:new")
+        }
+        let sent = try await command(alice, #"{"type":"message","chat_id":"\#(groupID)","content":"hi"}"#)
+        #expect(try await push(bob)["type"] as? String == "message:new")
+        #expect(try await bobsPhone.json()?["type"] as? String == "message:new")
+
+        var bobsPushes = try await commandKeepingPushes(
+            bob, #"{"type":"mark_read","chat_id":"\#(groupID)","message_id":"\#(sent["message_id"] as! String)"}"#
+        ).1
+        let read = try await push(alice)
+        #expect(read["type"] as? String == "message:read")
+        #expect((read["payload"] as? [String: Any])?["reader_id"] as? String == bobID)
+        #expect(try await bobsPhone.json()?["type"] as? String == "message:read", "every session of every member")
+
+        _ = try await command(ws: bobsPhone, #"{"type":"typing","chat_id":"\#(groupID)"}"#)
+        let typing = try await push(alice)
+        #expect(typing["type"] as? String == "typing")
+        #expect(typing["position"] == nil)
+
+        let (_, alicesPushes) = try await commandKeepingPushes(
+            alice, #"{"type":"remove_group_member","group_id":"\#(groupID)","user_id":"\#(bobID)"}"#)
+        // Alice's copy may arrive before or after her response.
+        let alicesCopy = alicesPushes.isEmpty ? try await push(alice) : alicesPushes[0]
+        #expect(alicesCopy["type"] as? String == "member:removed")
+
+        // Bob is out: the next message reaches nobody but Alice's other sessions (none here).
+        _ = try await command(alice, #"{"type":"message","chat_id":"\#(groupID)","content":"after"}"#)
+        _ = try await command(alice, #"{"type":"add_group_member","group_id":"\#(groupID)","user_id":"\#(bobID)"}"#)
+        while bobsPushes.last?["type"] as? String != "chat:new" { bobsPushes.append(try await push(bob)) }
+        #expect(
+            bobsPushes.map { $0["type"] as? String } == ["message:read", "member:removed", "member:added", "chat:new"],
+            "his own receipt, his removal, then no message:new for a message sent while he was out")
+        #expect((bobsPushes[1]["payload"] as? [String: Any])?["by"] as? String == aliceID)
+        try await gateway.stop()
+    }
+
     @Test func gracefulShutdownClosesWebSocketsWithGoingAway() async throws {
         let gateway = try await GatewayHarness.start()
         let client = try await gateway.webSocket()
