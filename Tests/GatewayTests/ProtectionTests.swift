@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Gateway
 import Testing
 
@@ -57,7 +58,11 @@ struct ProtectionTests {
         #expect(try await first.line() == #"{"status":"ok","request_id":1}"#)
         let second = try await gateway.tcp()
         try await second.write(#"{"type":"ping","request_id":2}"# + "\n")
-        #expect(try await second.line() == nil)
+        do {
+            #expect(try await second.line() == nil)
+        } catch let error as IOError where error.errnoCode == ECONNRESET {
+            // Closed at accept, before our write arrived: the kernel answers with a reset.
+        }
         try await first.write(#"{"type":"ping","request_id":3}"# + "\n")
         #expect(try await first.line() == #"{"status":"ok","request_id":3}"#)
         try await gateway.stop()
