@@ -16,6 +16,12 @@ public struct MemberProfile: Sendable, Equatable, Encodable {
     public var id: UserID
     public var username: String
     public var role: MemberRole
+
+    public init(id: UserID, username: String, role: MemberRole) {
+        self.id = id
+        self.username = username
+        self.role = role
+    }
 }
 
 /// A message as clients see it (protocol §3).
@@ -32,6 +38,21 @@ public struct MessageView: Sendable, Equatable, Encodable {
     public var readAt: String?
     /// The log position of the message; orders messages within a chat.
     public var position: Int64
+
+    public init(
+        id: MessageID, chatID: ChatID, senderID: UserID, senderUsername: String, content: String, timestamp: String,
+        readBy: [UserID], readAt: String?, position: Int64
+    ) {
+        self.id = id
+        self.chatID = chatID
+        self.senderID = senderID
+        self.senderUsername = senderUsername
+        self.content = content
+        self.timestamp = timestamp
+        self.readBy = readBy
+        self.readAt = readAt
+        self.position = position
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, chatID = "chat_session_id", senderID = "sender_id", senderUsername = "sender_username", content
@@ -61,6 +82,19 @@ public struct ChatSummary: Sendable, Equatable, Encodable {
     public var createdAt: String
     public var lastMessage: MessageView?
     public var unreadCount: Int
+
+    public init(
+        id: ChatID, kind: ChatState.Kind, name: String, members: [MemberProfile], createdAt: String, lastMessage: MessageView?,
+        unreadCount: Int
+    ) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.members = members
+        self.createdAt = createdAt
+        self.lastMessage = lastMessage
+        self.unreadCount = unreadCount
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, kind = "type", name, members, createdAt = "created_at", lastMessage = "last_message"

@@ -204,10 +204,10 @@ public final class PushDispatcher: Sendable {
         case .sessionStarted, .sessionEnded:
             return []
         case .messageSent(let sent):
-            let payload = PushEncoder.NewMessage(
-                id: sent.messageID, chat_session_id: sent.chatID, sender_id: sent.senderID,
-                sender_username: state.usernames[sent.senderID] ?? "", content: sent.content, timestamp: sent.sentAt,
-                read_by: [], read_at: nil)
+            let payload = MessageView(
+                id: sent.messageID, chatID: sent.chatID, senderID: sent.senderID,
+                senderUsername: state.usernames[sent.senderID] ?? "", content: sent.content, timestamp: sent.sentAt.iso8601,
+                readBy: [], readAt: nil, position: position)
             return [push("message:new", payload, to: members(state.chats[sent.chatID]), except: cause)]
         case .messagesRead(let read):
             let payload = PushEncoder.MessagesRead(
@@ -245,12 +245,12 @@ public final class PushDispatcher: Sendable {
     private static func chatNew(_ chatID: ChatID, for user: UserID, position: Int64, state: Snapshot, except cause: String?) -> PlannedPush? {
         guard let chat = state.chats[chatID] else { return nil }
         let members = chat.members.map { id, role in
-            ChatMember(id: id, username: state.usernames[id] ?? "", role: role)
+            MemberProfile(id: id, username: state.usernames[id] ?? "", role: role)
         }.sorted { ($0.role == .admin ? 0 : 1, $0.username.lowercased()) < ($1.role == .admin ? 0 : 1, $1.username.lowercased()) }
         let name = chat.kind == .direct ? (members.first { $0.id != user }?.username ?? "") : (chat.name ?? "")
-        let payload = NewChat(
-            id: chatID, type: chat.kind.rawValue, name: name, members: members, created_at: state.createdAt[chatID] ?? "",
-            last_message: nil, unread_count: 0)
+        let payload = ChatSummary(
+            id: chatID, kind: chat.kind, name: name, members: members, createdAt: state.createdAt[chatID] ?? "",
+            lastMessage: nil, unreadCount: 0)
         return PlannedPush(
             position: position, bytes: ByteBuffer(bytes: PushEncoder.encode("chat:new", position: position, payload: payload)),
             audience: [user], except: cause)
@@ -264,37 +264,6 @@ public final class PushDispatcher: Sendable {
             for target in registry.connections(of: recipient) where target.id != connection.id {
                 target.push(bytes, at: nil)
             }
-        }
-    }
-
-    struct ChatMember: Encodable {
-        var id: UserID
-        var username: String
-        var role: MemberRole
-    }
-
-    struct NewChat: Encodable {
-        var id: ChatID
-        var type: String
-        var name: String
-        var members: [ChatMember]
-        var created_at: String
-        var last_message: PushEncoder.NewMessage?
-        var unread_count: Int
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(type, forKey: .type)
-            try container.encode(name, forKey: .name)
-            try container.encode(members, forKey: .members)
-            try container.encode(created_at, forKey: .created_at)
-            try container.encode(last_message, forKey: .last_message)
-            try container.encode(unread_count, forKey: .unread_count)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case id, type, name, members, created_at, last_message, unread_count
         }
     }
 }

@@ -10,33 +10,6 @@ enum PushEncoder {
         var payload: Payload?
     }
 
-    struct NewMessage: Encodable {
-        var id: MessageID
-        var chat_session_id: ChatID
-        var sender_id: UserID
-        var sender_username: String
-        var content: String
-        var timestamp: Timestamp
-        var read_by: [UserID]
-        var read_at: String?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(chat_session_id, forKey: .chat_session_id)
-            try container.encode(sender_id, forKey: .sender_id)
-            try container.encode(sender_username, forKey: .sender_username)
-            try container.encode(content, forKey: .content)
-            try container.encode(timestamp, forKey: .timestamp)
-            try container.encode(read_by, forKey: .read_by)
-            try container.encode(read_at, forKey: .read_at)  // explicit null
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case id, chat_session_id, sender_id, sender_username, content, timestamp, read_by, read_at
-        }
-    }
-
     struct MessagesRead: Encodable {
         var chat_session_id: ChatID
         var reader_id: UserID
