@@ -46,7 +46,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Reads more bytes; `false` at end of stream. Tests bound the wait with `.timeLimit`.
-    private func fill(timeout: Duration) async throws -> Bool {
+    private func fill() async throws -> Bool {
         guard let next = try await iterator.next() else {
             closed = true
             return false
@@ -56,20 +56,20 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// The next `\n`-terminated line, without the newline; `nil` if the server closed.
-    func line(timeout: Duration = .seconds(10)) async throws -> String? {
+    func line() async throws -> String? {
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
                 buffer.removeSubrange(...newline)
                 return line
             }
-            guard try await fill(timeout: timeout) else { return nil }
+            guard try await fill() else { return nil }
         }
     }
 
     /// Reads until the server closes; returns everything left.
-    func readToEnd(timeout: Duration = .seconds(10)) async throws -> String {
-        while try await fill(timeout: timeout) {}
+    func readToEnd() async throws -> String {
+        while try await fill() {}
         defer { buffer.removeAll() }
         return String(decoding: buffer, as: UTF8.self)
     }
@@ -94,7 +94,7 @@ final class RawClient: @unchecked Sendable {
                 buffer.removeSubrange(..<range.upperBound)
                 return head
             }
-            guard try await fill(timeout: .seconds(10)) else { return String(decoding: buffer, as: UTF8.self) }
+            guard try await fill() else { return String(decoding: buffer, as: UTF8.self) }
         }
     }
 
@@ -134,7 +134,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// The next server frame; `nil` if the connection closed first.
-    func frame(timeout: Duration = .seconds(10)) async throws -> Frame? {
+    func frame() async throws -> Frame? {
         while true {
             if buffer.count >= 2 {
                 let opcode = buffer[0] & 0x0F
@@ -153,13 +153,13 @@ final class RawClient: @unchecked Sendable {
                     return Frame(opcode: opcode, payload: payload)
                 }
             }
-            guard try await fill(timeout: timeout) else { return nil }
+            guard try await fill() else { return nil }
         }
     }
 
     /// The next text frame's JSON, skipping control frames.
-    func json(timeout: Duration = .seconds(10)) async throws -> [String: Any]? {
-        while let frame = try await frame(timeout: timeout) {
+    func json() async throws -> [String: Any]? {
+        while let frame = try await frame() {
             if frame.opcode == 0x1 { return try JSONSerialization.jsonObject(with: Data(frame.payload)) as? [String: Any] }
             if frame.opcode == 0x8 { return nil }
         }
