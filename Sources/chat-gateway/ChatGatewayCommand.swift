@@ -42,6 +42,12 @@ struct ChatGatewayCommand: AsyncParsableCommand {
     @Option(help: "Seconds of silence before a WebSocket is pinged; two close it (CHAT_PING_INTERVAL).")
     var pingInterval = Double(environment["CHAT_PING_INTERVAL"] ?? "") ?? 30
 
+    @Option(help: "Unsent output in bytes after which a slow reader is closed (CHAT_MAX_OUTPUT_BYTES).")
+    var maxOutputBytes = Int(environment["CHAT_MAX_OUTPUT_BYTES"] ?? "") ?? 8 << 20
+
+    @Option(help: "A WebSocket echo path on the same pipeline as /ws, for conformance tests; off by default (CHAT_ECHO_PATH).")
+    var echoPath = environment["CHAT_ECHO_PATH"]
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (CHAT_LOG_LEVEL).")
     var logLevel = Logger.Level(rawValue: environment["CHAT_LOG_LEVEL"] ?? "") ?? .info
 
@@ -59,7 +65,7 @@ struct ChatGatewayCommand: AsyncParsableCommand {
         let server = GatewayServer(
             configuration: GatewayConfiguration(
                 host: host, port: port, maxMessageBytes: maxMessageBytes, maxConnections: maxConnections,
-                rateLimit: rateLimit, rateBurst: rateBurst, pingInterval: pingInterval),
+                rateLimit: rateLimit, rateBurst: rateBurst, pingInterval: pingInterval, maxOutputBytes: maxOutputBytes, echoPath: echoPath),
             log: log, service: ChatService(log: log), metrics: metrics, logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -24,12 +24,16 @@ public struct GatewayConfiguration: Sendable {
     public var pingInterval: Double
     /// Unsent output a connection may accumulate before it is closed. Defaults to 8 MiB.
     public var maxOutputBytes: Int
+    /// A path that echoes WebSocket messages through the same pipeline as `/ws`, for
+    /// conformance testing (Autobahn|Testsuite). Off (`nil`) by default.
+    public var echoPath: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 5000, maxMessageBytes: Int = 65_536, maxConnections: Int = 10_000,
         resumeWindowPushes: Int = 65_536, rateLimit: Double = 50, rateBurst: Double = 100, authTimeout: Double = 30,
-        pingInterval: Double = 30, maxOutputBytes: Int = 8 << 20
+        pingInterval: Double = 30, maxOutputBytes: Int = 8 << 20, echoPath: String? = nil
     ) {
+        self.echoPath = echoPath
         self.resumeWindowPushes = resumeWindowPushes
         self.rateLimit = rateLimit
         self.rateBurst = rateBurst

@@ -102,6 +102,11 @@ public final class GatewayServer: Service, Sendable {
 
     static let routesHandlerName = "chat.http.routes"
 
+    /// A request target without its query.
+    static func path(of uri: String) -> String {
+        uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
+    }
+
     /// Closes the listening socket and ends every connection's input: each finishes the
     /// commands it already sent, then closes (WebSockets with 1001).
     private func stopAccepting(_ serverChannel: any Channel) {
@@ -127,21 +132,27 @@ public final class GatewayServer: Service, Sendable {
                 },
                 metrics: { [metrics] in metrics.render() })
             let limit = configuration.maxMessageBytes
+            let echoPath = configuration.echoPath
             let upgrader = NIOWebSocketServerUpgrader(
                 maxFrameSize: limit, automaticErrorHandling: true,
                 shouldUpgrade: { channel, head in
-                    let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-                    return channel.eventLoop.makeSucceededFuture(path == "/ws" ? HTTPHeaders() : nil)
+                    let path = Self.path(of: head.uri)
+                    return channel.eventLoop.makeSucceededFuture(path == "/ws" || path == echoPath ? HTTPHeaders() : nil)
                 },
-                upgradePipelineHandler: { [self] channel, _ in
+                upgradePipelineHandler: { [self] channel, head in
                     channel.eventLoop.makeCompletedFuture {
-                        let connection = open(.websocket, channel: channel, transport: WebSocketConnectionHandler.transport(for: channel))
+                        let role: WebSocketConnectionHandler.Role =
+                            Self.path(of: head.uri) == "/ws"
+                            ? .chat(open(.websocket, channel: channel, transport: WebSocketConnectionHandler.transport(for: channel)))
+                            : .echo
                         try channel.pipeline.syncOperations.addHandler(
                             IdleStateHandler(readTimeout: .milliseconds(Int64(configuration.pingInterval * 1000))))
                         try channel.pipeline.syncOperations.addHandler(WebSocketFrameValidator())
                         try channel.pipeline.syncOperations.addHandler(
-                            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: limit))
-                        try channel.pipeline.syncOperations.addHandler(WebSocketConnectionHandler(connection: connection))
+                            NIOWebSocketFrameAggregator(
+                                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: max(1 << 16, limit),
+                                maxAccumulatedFrameSize: limit))
+                        try channel.pipeline.syncOperations.addHandler(WebSocketConnectionHandler(role: role))
                     }
                 })
             try pipeline.configureHTTPServerPipeline(

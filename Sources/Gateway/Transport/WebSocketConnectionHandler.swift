@@ -1,20 +1,31 @@
 import NIOCore
 import NIOWebSocket
 
-/// WebSocket messages after NIO's decoder, ``WebSocketFrameValidator`` and NIO's
-/// aggregator: text frames carry commands;
-/// control frames and protocol violations get the contract's close codes (§1).
+/// WebSocket messages after NIO's decoder, ``WebSocketFrameValidator`` and NIO's aggregator:
+/// text frames carry commands; control frames and protocol violations get the contract's
+/// close codes (§1).
+///
+/// The same handler serves the optional echo endpoint used for conformance testing; only
+/// what happens to a complete message differs (``Role``).
 final class WebSocketConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    private let connection: ClientConnection
+    /// What complete messages are for.
+    enum Role {
+        /// The chat protocol: text is a command; binary is refused with 1003.
+        case chat(ClientConnection)
+        /// Conformance testing: every message is sent back as it came.
+        case echo
+    }
+
+    private let role: Role
     private var closing = false
     /// Pings sent since the client last sent anything.
     private var unansweredPings = 0
 
-    init(connection: ClientConnection) {
-        self.connection = connection
+    init(role: Role) {
+        self.role = role
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -23,30 +34,65 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         guard !closing else { return }
         switch frame.opcode {
         case .text:
-            let bytes = Array(frame.unmaskedData.readableBytesView)
-            guard String(validating: bytes, as: UTF8.self) != nil else {
+            let payload = frame.unmaskedData
+            guard String(validating: payload.readableBytesView, as: UTF8.self) != nil else {
                 close(context: context, code: .dataInconsistentWithMessage)
                 return
             }
-            connection.receive(bytes)
+            switch role {
+            case .chat(let connection): connection.receive(Array(payload.readableBytesView))
+            case .echo: context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: payload)), promise: nil)
+            }
         case .binary:
-            close(context: context, code: .unacceptableData)
+            switch role {
+            case .chat: close(context: context, code: .unacceptableData)
+            case .echo:
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: frame.unmaskedData)), promise: nil)
+            }
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
             break
         case .connectionClose:
-            // Echo the client's code (or none), then close the TCP connection.
-            var data = frame.unmaskedData
-            let code = data.readInteger(as: UInt16.self)
-            closing = true
-            var reply = context.channel.allocator.buffer(capacity: 2)
-            if let code { reply.writeInteger(code) }
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
-                .whenComplete { _ in context.close(promise: nil) }
+            answerClose(frame.unmaskedData, context: context)
         default:
             close(context: context, code: .protocolError)
+        }
+    }
+
+    /// Echoes a valid close code (RFC 6455 §7.4), answers 1002 for an invalid one and 1007
+    /// for a reason that is not UTF-8, then closes the TCP connection.
+    private func answerClose(_ payload: ByteBuffer, context: ChannelHandlerContext) {
+        var payload = payload
+        let reply: WebSocketErrorCode?
+        switch payload.readableBytes {
+        case 0:
+            reply = nil
+        case 1:
+            reply = .protocolError
+        default:
+            let code = payload.readInteger(as: UInt16.self)!
+            if !Self.isValidCloseCode(code) {
+                reply = .protocolError
+            } else if String(validating: payload.readableBytesView, as: UTF8.self) == nil {
+                reply = .dataInconsistentWithMessage
+            } else {
+                reply = WebSocketErrorCode(codeNumber: Int(code))
+            }
+        }
+        closing = true
+        var data = context.channel.allocator.buffer(capacity: 2)
+        if let reply { data.write(webSocketErrorCode: reply) }
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// Codes a peer may send: 1000–1003, 1007–1014, and 3000–4999 for applications.
+    static func isValidCloseCode(_ code: UInt16) -> Bool {
+        switch code {
+        case 1000...1003, 1007...1014, 3000...4999: true
+        default: false
         }
     }
 
@@ -61,11 +107,11 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case ChannelEvent.inputClosed:
-            connection.finishInput()
+            if case .chat(let connection) = role { connection.finishInput() }
         case IdleStateHandler.IdleStateEvent.read:
             // Silent for an interval: ping; silent for two: drop.
             if unansweredPings > 0 {
-                connection.close(.unresponsive)
+                close(context: context, code: .goingAway, reason: .unresponsive)
             } else {
                 unansweredPings += 1
                 context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
@@ -77,19 +123,24 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if !context.channel.isWritable { connection.close(.slowReader) }
+        if !context.channel.isWritable { close(context: context, code: .policyViolation, reason: .slowReader) }
         context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        connection.finishInput()
+        if case .chat(let connection) = role { connection.finishInput() }
         context.fireChannelInactive()
     }
 
-    private func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {
+    /// Closes with `code`; a chat connection records `reason` for its metrics.
+    private func close(context: ChannelHandlerContext, code: WebSocketErrorCode, reason: ClientConnection.CloseReason? = nil) {
         guard !closing else { return }
         closing = true
-        Self.sendClose(code, on: context.channel)
+        if case .chat(let connection) = role, let reason {
+            connection.close(reason)
+        } else {
+            Self.sendClose(code, on: context.channel)
+        }
     }
 
     static func sendClose(_ code: WebSocketErrorCode, on channel: any Channel) {
