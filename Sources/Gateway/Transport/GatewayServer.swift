@@ -78,24 +78,27 @@ public final class GatewayServer: Service, Sendable {
         listening.finish()
         logger.info("listening", metadata: ["chat.host": "\(configuration.host)", "chat.port": "\(port)"])
 
-        await withDiscardingTaskGroup { group in
-            group.addTask { [dispatcher, logger] in
+        await withDiscardingTaskGroup { outer in
+            outer.addTask { [dispatcher, logger] in
                 do { try await dispatcher.run() } catch { logger.error("push dispatcher stopped", metadata: ["chat.error": "\(error)"]) }
             }
-            await withGracefulShutdownHandler {
-                for await connection in newConnections {
-                    group.addTask { [service, registry, dispatcher] in
-                        await connection.run(service: service, registry: registry, pushes: dispatcher)
-                        connection.close(.shutdown)
+            await withDiscardingTaskGroup { connections in
+                await withGracefulShutdownHandler {
+                    for await connection in newConnections {
+                        connections.addTask { [service, registry, dispatcher] in
+                            await connection.run(service: service, registry: registry, pushes: dispatcher)
+                            connection.close(.shutdown)
+                        }
                     }
+                } onGracefulShutdown: { [self] in
+                    logger.info("shutting down")
+                    stopAccepting(serverChannel)
                 }
-            } onGracefulShutdown: { [self] in
-                logger.info("shutting down")
+                // Also reached when the task is cancelled instead of shut down gracefully.
                 stopAccepting(serverChannel)
             }
-            // Also reached when the task is cancelled instead of shut down gracefully.
-            stopAccepting(serverChannel)
-            group.cancelAll()
+            // Every connection has answered what it had queued; stop following the log.
+            outer.cancelAll()
         }
         try? await serverChannel.closeFuture.get()
     }
