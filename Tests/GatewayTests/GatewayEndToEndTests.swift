@@ -283,6 +283,23 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
+    @Test func clientsThatVanishMidFrameOrMidLineHurtNoOne() async throws {
+        let gateway = try await GatewayHarness.start()
+        let halfFrame = try await gateway.webSocket()
+        try await halfFrame.write(Array(RawClient.frame(opcode: 0x1, payload: Array(#"{"type":"ping"}"#.utf8)).prefix(5)))
+        await halfFrame.close()
+        let halfLine = try await gateway.tcp()
+        try await halfLine.write(#"{"type":"pi"#)
+        await halfLine.close()
+        let halfRequest = try await gateway.tcp()
+        try await halfRequest.write("GET /ws HTTP/1.1\r\nUpgrade: webs")
+        await halfRequest.close()
+
+        let healthy = try await gateway.webSocket()
+        #expect(try await command(ws: healthy, #"{"type":"ping","request_id":1}"#)["request_id"] as? Int == 1)
+        try await gateway.stop()
+    }
+
     @Test func gracefulShutdownClosesWebSocketsWithGoingAway() async throws {
         let gateway = try await GatewayHarness.start()
         let client = try await gateway.webSocket()
