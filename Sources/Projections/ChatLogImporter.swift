@@ -1,4 +1,4 @@
-public import EventStore
+import EventStore
 import Foundation
 
 /// `replay import`: an NDJSON export into a new database with its read model built.

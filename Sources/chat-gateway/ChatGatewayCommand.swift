@@ -46,7 +46,7 @@ struct ChatGatewayCommand: AsyncParsableCommand {
     var maxOutputBytes = Int(environment["CHAT_MAX_OUTPUT_BYTES"] ?? "") ?? 8 << 20
 
     @Option(help: "A WebSocket echo path on the same pipeline as /ws, for conformance tests; off by default (CHAT_ECHO_PATH).")
-    var echoPath = environment["CHAT_ECHO_PATH"]
+    var echoPath: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (CHAT_LOG_LEVEL).")
     var logLevel = Logger.Level(rawValue: environment["CHAT_LOG_LEVEL"] ?? "") ?? .info
@@ -65,7 +65,8 @@ struct ChatGatewayCommand: AsyncParsableCommand {
         let server = GatewayServer(
             configuration: GatewayConfiguration(
                 host: host, port: port, maxMessageBytes: maxMessageBytes, maxConnections: maxConnections,
-                rateLimit: rateLimit, rateBurst: rateBurst, pingInterval: pingInterval, maxOutputBytes: maxOutputBytes, echoPath: echoPath),
+                rateLimit: rateLimit, rateBurst: rateBurst, pingInterval: pingInterval, maxOutputBytes: maxOutputBytes,
+                echoPath: echoPath ?? Self.environment["CHAT_ECHO_PATH"]),
             log: log, service: ChatService(log: log), metrics: metrics, logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -43,7 +43,7 @@ enum Fixtures {
             }
             await scenario.close()
             let connection = try EventLogFile.openExisting(path: path)
-            FileManager.default.createFile(atPath: log(name), contents: nil)
+            _ = FileManager.default.createFile(atPath: log(name), contents: nil)
             let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log(name)))
             _ = try EventLogExchange.export(from: connection, to: output)
             try output.close()

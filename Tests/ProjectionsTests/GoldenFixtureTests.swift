@@ -33,7 +33,7 @@ import Testing
     func exportReproducesTheImportedFileByteForByte(_ name: String) throws {
         let path = try Fixtures.importFixture(name, into: directory)
         let out = directory.path("\(name).out.ndjson")
-        FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         _ = try EventLogExchange.export(from: EventLogFile.openExisting(path: path, readOnly: true), to: handle)
         try handle.close()

@@ -1,4 +1,4 @@
-public import ChatDomain
+import ChatDomain
 import Foundation
 import NIOCore
 

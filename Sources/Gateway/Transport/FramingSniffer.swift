@@ -35,7 +35,8 @@ final class FramingSniffer: ChannelInboundHandler, RemovableChannelHandler {
         let framing = Self.framing(of: first)
         if case .unknown = framing {
             let line = #"{"status":"error","code":"bad_json","message":"Unrecognised protocol"}"# + "\n"
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: line))).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: line))).whenComplete { _ in channel.close(promise: nil) }
             return
         }
         do {

@@ -1,4 +1,4 @@
-public import ChatDomain
+import ChatDomain
 public import EventStore
 import Foundation
 import Metrics

@@ -1,4 +1,4 @@
-public import ChatDomain
+import ChatDomain
 import Foundation
 
 /// Every open connection, and the authenticated ones by user and by token: who gets a push.

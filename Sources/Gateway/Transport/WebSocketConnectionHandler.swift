@@ -84,8 +84,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         closing = true
         var data = context.channel.allocator.buffer(capacity: 2)
         if let reply { data.write(webSocketErrorCode: reply) }
+        let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenComplete { _ in context.close(promise: nil) }
+            .whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Codes a peer may send: 1000–1003, 1007–1014, and 3000–4999 for applications.
