@@ -48,7 +48,16 @@ extension ChatService {
     /// - Returns: whether anything was appended.
     func appendToChat(
         _ chatID: ChatID, metadata: EventMetadata,
-        decide: (ChatState?, Timestamp) async throws -> [ChatEvent]
+        decide: @escaping @Sendable (ChatState?, Timestamp) async throws -> [ChatEvent]
+    ) async throws -> Bool {
+        try await chatLocks.withLock(chatID.rawValue) {
+            try await self.appendToChatLocked(chatID, metadata: metadata, decide: decide)
+        }
+    }
+
+    private func appendToChatLocked(
+        _ chatID: ChatID, metadata: EventMetadata,
+        decide: @Sendable (ChatState?, Timestamp) async throws -> [ChatEvent]
     ) async throws -> Bool {
         for _ in 0..<Self.conflictRetries {
             let current = try await chatState(chatID)
@@ -93,6 +102,14 @@ extension ChatService {
     }
 
     func sendMessage(
+        _ user: UserID, to chatID: ChatID, content: String, clientMessageID: String?, metadata: EventMetadata
+    ) async throws -> [UInt8] {
+        try await chatLocks.withLock(chatID.rawValue) {
+            try await self.sendMessageLocked(user, to: chatID, content: content, clientMessageID: clientMessageID, metadata: metadata)
+        }
+    }
+
+    private func sendMessageLocked(
         _ user: UserID, to chatID: ChatID, content: String, clientMessageID: String?, metadata: EventMetadata
     ) async throws -> [UInt8] {
         for _ in 0..<Self.conflictRetries {

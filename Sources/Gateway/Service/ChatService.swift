@@ -30,6 +30,8 @@ public final class ChatService: Sendable {
 
     let log: SQLiteEventLog
     let configuration: Configuration
+    /// One decision-and-append at a time per chat.
+    let chatLocks = KeyedLock()
 
     public init(log: SQLiteEventLog, configuration: Configuration = Configuration()) {
         self.log = log
