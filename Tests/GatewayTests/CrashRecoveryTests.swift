@@ -48,18 +48,6 @@ struct CrashRecoveryTests {
         }
     }
 
-    func json(_ line: String?) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data((line ?? "null").utf8)) as? [String: Any] ?? [:]
-    }
-
-    func response(_ client: RawClient) async throws -> [String: Any]? {
-        while let line = try await client.line() {
-            let message = try json(line)
-            if message["status"] != nil { return message }
-        }
-        return nil
-    }
-
     @Test func everyAcknowledgedMessageSurvivesKillNine() async throws {
         let directory = try TemporaryDirectory()
         let database = directory.path("chat.db")

@@ -5,27 +5,6 @@ import Testing
 /// The gateway over real loopback sockets, as clients see it.
 @Suite(.timeLimit(.minutes(1)))
 struct GatewayEndToEndTests {
-    func json(_ line: String?) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data((line ?? "null").utf8)) as? [String: Any] ?? [:]
-    }
-
-    /// Sends a command on a TCP client and returns its response, skipping pushes.
-    func command(_ client: RawClient, _ line: String) async throws -> [String: Any] {
-        try await client.write(line + "\n")
-        while true {
-            let message = try json(try await client.line())
-            if message["status"] != nil { return message }
-        }
-    }
-
-    func command(ws client: RawClient, _ text: String) async throws -> [String: Any] {
-        try await client.sendText(text)
-        while let message = try await client.json() {
-            if message["status"] != nil { return message }
-        }
-        return [:]
-    }
-
     @Test func bothFramingsShareOneChatWithPushes() async throws {
         let gateway = try await GatewayHarness.start()
         let alice = try await gateway.tcp()
@@ -213,25 +192,6 @@ struct GatewayEndToEndTests {
         #expect(first["position"] as? Int == second["position"] as? Int)
         #expect((second["payload"] as? [String: Any])?["name"] as? String == "g")
         try await gateway.stop()
-    }
-
-    /// A command's response and the pushes that arrived before it.
-    func commandKeepingPushes(_ client: RawClient, _ line: String) async throws -> ([String: Any], [[String: Any]]) {
-        try await client.write(line + "\n")
-        var pushes = [[String: Any]]()
-        while true {
-            let message = try json(try await client.line())
-            if message["status"] != nil { return (message, pushes) }
-            pushes.append(message)
-        }
-    }
-
-    /// The next push on a TCP client, skipping responses.
-    func push(_ client: RawClient) async throws -> [String: Any] {
-        while true {
-            let message = try json(try await client.line())
-            if message["status"] == nil { return message }
-        }
     }
 
     @Test func everyPushReachesTheRightSessions() async throws {

@@ -6,10 +6,6 @@ import Testing
 /// The limits of §6, each crossed.
 @Suite(.timeLimit(.minutes(1)))
 struct ProtectionTests {
-    func json(_ line: String?) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data((line ?? "null").utf8)) as? [String: Any] ?? [:]
-    }
-
     @Test func floodingIsRefusedInOrderThenDisconnected() async throws {
         let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, rateLimit: 0.001, rateBurst: 3))
         let client = try await gateway.tcp()

@@ -5,18 +5,6 @@ import Testing
 /// `auth` with `since`: every missed push in log order, then live, no gap, no duplicate.
 @Suite(.timeLimit(.minutes(1)))
 struct ResumeTests {
-    func json(_ line: String?) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data((line ?? "null").utf8)) as? [String: Any] ?? [:]
-    }
-
-    func command(_ client: RawClient, _ line: String) async throws -> [String: Any] {
-        try await client.write(line + "\n")
-        while true {
-            let message = try json(try await client.line())
-            if message["status"] != nil { return message }
-        }
-    }
-
     struct Setup {
         var gateway: GatewayHarness
         var alice: RawClient
