@@ -116,6 +116,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             let failure = EventStoreError.storage(error)
             results = batch.map { _ in .failure(failure) }
         }
+        connection.resetActiveStatements()
         observer?(CommitStatistics(appends: batch.count, events: committed.count))
         tail.publish(committed)
         for (append, result) in zip(batch, results) { append.continuation.resume(with: result) }

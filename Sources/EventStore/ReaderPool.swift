@@ -26,7 +26,9 @@ final class ReaderPool: @unchecked Sendable {
         }
         return try await withCheckedThrowingContinuation { continuation in
             reader.queue.async {
-                continuation.resume(with: Result { try body(reader.connection) })
+                let result = Result { try body(reader.connection) }
+                reader.connection.resetActiveStatements()
+                continuation.resume(with: result)
             }
         }
     }

@@ -141,7 +141,9 @@ public final class SQLiteEventLog: EventLog {
     public func withWriter<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             writer.queue.async { [writer] in
-                continuation.resume(with: Result { try body(writer.connection) })
+                let result = Result { try body(writer.connection) }
+                writer.connection.resetActiveStatements()
+                continuation.resume(with: result)
             }
         }
     }

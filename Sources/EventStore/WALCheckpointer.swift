@@ -19,6 +19,9 @@ final class WALCheckpointer: @unchecked Sendable {
 
     init(path: String, thresholdPages: Int32) throws {
         connection = try SQLiteConnection(path: path, create: false)
+        // A connection learns the journal mode when it first reads the file; until then
+        // sqlite3_wal_checkpoint_v2 treats the database as not in WAL mode and does nothing.
+        try connection.execute("PRAGMA journal_mode = WAL")
         self.thresholdPages = thresholdPages
     }
 

@@ -64,6 +64,19 @@ public final class SQLiteConnection: @unchecked Sendable {
         return statement
     }
 
+    /// Resets every statement of this connection that stopped mid-result.
+    ///
+    /// A SELECT stepped to a row but not to its end keeps the connection's read
+    /// transaction open: later queries would see that old snapshot, and the WAL could never
+    /// be checkpointed past it. Call this when a unit of work ends.
+    public func resetActiveStatements() {
+        var statement = sqlite3_next_stmt(handle, nil)
+        while let current = statement {
+            if sqlite3_stmt_busy(current) != 0 { sqlite3_reset(current) }
+            statement = sqlite3_next_stmt(handle, current)
+        }
+    }
+
     /// Forgets cached statements, e.g. before tables they use are dropped.
     public func clearStatementCache() {
         statements.removeAll()
