@@ -2,13 +2,18 @@
 import PackageDescription
 
 // A package of its own, so `swift test` in the main package stays lean.
-// Run: swift run -c release --package-path Benchmarks chat-benchmarks all
+//   swift run -c release --package-path Benchmarks chat-benchmarks all     (event store)
+//   swift run -c release --package-path Benchmarks chat-bench --help       (load generator)
+//   swift run -c release --package-path Benchmarks chat-echo-server        (the framing ceiling)
 let package = Package(
     name: "chat-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "chat-backend", path: "../"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
     ],
     targets: [
         .executableTarget(
@@ -20,6 +25,28 @@ let package = Package(
                 .product(name: "CSQLite", package: "chat-backend"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
-        )
+        ),
+        .executableTarget(
+            name: "chat-bench",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "chat-echo-server",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
     ]
 )
