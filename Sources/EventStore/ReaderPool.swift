@@ -13,7 +13,7 @@ final class ReaderPool: @unchecked Sendable {
     init(path: String, count: Int) throws {
         readers = try (0..<max(1, count)).map { index in
             let connection = try SQLiteConnection(path: path, create: false)
-            try connection.execute("PRAGMA query_only = 1")
+            try connection.execute("PRAGMA query_only = 1; PRAGMA mmap_size = 1073741824")
             return (DispatchQueue(label: "chat.eventstore.reader.\(index)"), connection)
         }
     }

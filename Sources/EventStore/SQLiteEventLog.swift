@@ -64,7 +64,8 @@ public final class SQLiteEventLog: EventLog {
                             throw EventStoreError.incompatibleDatabase("no database at \(path)")
                         }
                         let connection = try SQLiteConnection(path: path, create: create)
-                        try connection.execute("PRAGMA journal_mode = WAL")
+                        // Keep the WAL file from staying at its largest size after a burst.
+                        try connection.execute("PRAGMA journal_mode = WAL; PRAGMA journal_size_limit = 67108864")
                         try connection.execute(configuration.durability.pragma)
                         try EventLogSchema.prepare(connection, allowCreate: create)
                         if let projection {

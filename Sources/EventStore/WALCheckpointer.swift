@@ -16,6 +16,10 @@ final class WALCheckpointer: @unchecked Sendable {
     private let thresholdPages: Int32
     private let lock = NSLock()
     private var scheduled = false
+    /// WAL size when the last checkpoint was scheduled: the WAL is not truncated by a
+    /// checkpoint, only reused from its start later, so its size alone would schedule one
+    /// after every commit once past the threshold.
+    private var pagesAtLastCheckpoint: Int32 = 0
 
     init(path: String, thresholdPages: Int32) throws {
         connection = try SQLiteConnection(path: path, create: false)
@@ -33,9 +37,10 @@ final class WALCheckpointer: @unchecked Sendable {
     }
 
     fileprivate func walGrew(to pages: Int32) {
-        guard pages >= thresholdPages else { return }
         let schedule: Bool = lock.withLock {
-            if scheduled { return false }
+            if pages < pagesAtLastCheckpoint { pagesAtLastCheckpoint = 0 }  // the WAL restarted
+            guard pages - pagesAtLastCheckpoint >= thresholdPages, !scheduled else { return false }
+            pagesAtLastCheckpoint = pages
             scheduled = true
             return true
         }
