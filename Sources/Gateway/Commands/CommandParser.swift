@@ -1,6 +1,4 @@
 public import ChatDomain
-import EventStore
-import Foundation
 
 /// One line or text frame, parsed: the command, or the error to answer, and the raw
 /// `request_id` to echo either way.
@@ -16,15 +14,14 @@ public struct ParsedCommand: Sendable {
 /// field → `invalid_request` naming the field.
 public enum CommandParser {
     public static func parse(_ bytes: [UInt8]) -> ParsedCommand {
-        guard let raw = try? RawJSONObject(bytes),
-            case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        else {
+        guard let parsed = try? JSONParser.parseCommand(bytes) else {
             return ParsedCommand(requestID: nil, command: .failure(ChatError(.badJSON, "Invalid JSON")))
         }
+        let object = parsed.members
         var requestID: [UInt8]?
         if let value = object["request_id"] {
             switch value {
-            case .string, .integer, .number: requestID = raw.members["request_id"].map(Array.init)
+            case .string, .integer, .number: requestID = parsed.requestIDBytes.map(Array.init)
             default:
                 return ParsedCommand(requestID: nil, command: .failure(.invalidRequest("request_id must be a string or a number")))
             }

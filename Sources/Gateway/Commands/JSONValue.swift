@@ -1,5 +1,6 @@
-/// Any JSON value, decoded strictly: a number is never a boolean and vice versa.
-enum JSONValue: Decodable, Equatable {
+/// Any JSON value, as ``JSONParser`` reads it: a number is never a boolean and vice versa;
+/// a number without fraction or exponent that fits 64 bits is an `integer`.
+enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -7,23 +8,4 @@ enum JSONValue: Decodable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
 }

@@ -1,0 +1,261 @@
+/// A strict RFC 8259 parser for the one JSON object a client sends per line or frame.
+///
+/// Foundation's `JSONDecoder` into an enum of values cost about 90 µs per command — most of
+/// the gateway's parsing time (chat-bench, see BENCHMARKS.md) — because every failed
+/// `try? decode(T.self)` builds an error. This parser makes one pass over the bytes, and
+/// also returns the exact bytes of the top-level `request_id`, which is echoed verbatim.
+///
+/// Strict: no trailing commas, comments, leading zeros, lone surrogates, unescaped control
+/// characters or invalid UTF-8; nesting is limited so hostile input cannot exhaust the stack.
+struct JSONParser {
+    struct Malformed: Error, Equatable {}
+
+    /// The top-level object's members, and the bytes of its `request_id` value.
+    struct Command {
+        var members: [String: JSONValue]
+        var requestIDBytes: ArraySlice<UInt8>?
+    }
+
+    static let maxDepth = 64
+
+    static func parseCommand(_ bytes: [UInt8]) throws(Malformed) -> Command {
+        var parser = JSONParser(bytes: bytes)
+        parser.skipWhitespace()
+        guard parser.peek() == UInt8(ascii: "{") else { throw Malformed() }
+        var requestIDBytes: ArraySlice<UInt8>?
+        let members = try parser.parseObject(depth: 1) { key, start, end in
+            if key == "request_id" { requestIDBytes = bytes[start..<end] }
+        }
+        parser.skipWhitespace()
+        guard parser.index == bytes.endIndex else { throw Malformed() }
+        return Command(members: members, requestIDBytes: requestIDBytes)
+    }
+
+    /// Any JSON text (used by tests and fuzzing).
+    static func parseValue(_ bytes: [UInt8]) throws(Malformed) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == bytes.endIndex else { throw Malformed() }
+        return value
+    }
+
+    private let bytes: [UInt8]
+    private var index: Int
+
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
+        index = bytes.startIndex
+    }
+
+    private func peek() -> UInt8? { index < bytes.endIndex ? bytes[index] : nil }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.endIndex {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8) throws(Malformed) {
+        guard peek() == byte else { throw Malformed() }
+        index += 1
+    }
+
+    private mutating func parseValue(depth: Int) throws(Malformed) -> JSONValue {
+        skipWhitespace()
+        guard let byte = peek() else { throw Malformed() }
+        switch byte {
+        case UInt8(ascii: "{"): return .object(try parseObject(depth: depth + 1) { _, _, _ in })
+        case UInt8(ascii: "["): return .array(try parseArray(depth: depth + 1))
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default: return try parseNumber()
+        }
+    }
+
+    /// Parses `{…}`; `member` sees each key with the byte range of its value.
+    private mutating func parseObject(
+        depth: Int, member: (String, Int, Int) -> Void
+    ) throws(Malformed) -> [String: JSONValue] {
+        guard depth <= Self.maxDepth else { throw Malformed() }
+        try expect(UInt8(ascii: "{"))
+        var object = [String: JSONValue]()
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return object
+        }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw Malformed() }
+            let key = try parseString()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            skipWhitespace()
+            let start = index
+            let value = try parseValue(depth: depth)
+            member(key, start, index)
+            object[key] = value
+            skipWhitespace()
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return object
+            default: throw Malformed()
+            }
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(Malformed) -> [JSONValue] {
+        guard depth <= Self.maxDepth else { throw Malformed() }
+        try expect(UInt8(ascii: "["))
+        var array = [JSONValue]()
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") {
+            index += 1
+            return array
+        }
+        while true {
+            array.append(try parseValue(depth: depth))
+            skipWhitespace()
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return array
+            default: throw Malformed()
+            }
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws(Malformed) {
+        let count = word.utf8CodeUnitCount
+        guard bytes.endIndex - index >= count else { throw Malformed() }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw Malformed() }
+        index += count
+    }
+
+    private mutating func parseNumber() throws(Malformed) -> JSONValue {
+        let start = index
+        var isInteger = true
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        guard let first = peek(), isDigit(first) else { throw Malformed() }
+        index += 1
+        if first != UInt8(ascii: "0") { skipDigits() }
+        if peek() == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard let digit = peek(), isDigit(digit) else { throw Malformed() }
+            skipDigits()
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
+            guard let digit = peek(), isDigit(digit) else { throw Malformed() }
+            skipDigits()
+        }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        if isInteger, let integer = Int64(text) { return .integer(integer) }
+        guard let number = Double(text), number.isFinite else { throw Malformed() }
+        return .number(number)
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    private mutating func skipDigits() {
+        while let byte = peek(), isDigit(byte) { index += 1 }
+    }
+
+    /// Parses a string starting at its opening quote.
+    private mutating func parseString() throws(Malformed) -> String {
+        index += 1
+        let start = index
+        // Fast path: no escapes, so the bytes are the string.
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = bytes[start..<index]
+                index += 1
+                return try validated(text)
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else { throw Malformed() }
+            index += 1
+        }
+        guard index < bytes.endIndex else { throw Malformed() }
+        var unescaped = Array(bytes[start..<index])
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return try validated(unescaped[...])
+            case UInt8(ascii: "\\"):
+                guard let escape = peek() else { throw Malformed() }
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): unescaped.append(escape)
+                case UInt8(ascii: "b"): unescaped.append(0x08)
+                case UInt8(ascii: "f"): unescaped.append(0x0C)
+                case UInt8(ascii: "n"): unescaped.append(0x0A)
+                case UInt8(ascii: "r"): unescaped.append(0x0D)
+                case UInt8(ascii: "t"): unescaped.append(0x09)
+                case UInt8(ascii: "u"): unescaped.append(contentsOf: try unicodeEscape())
+                default: throw Malformed()
+                }
+            default:
+                guard byte >= 0x20 else { throw Malformed() }
+                unescaped.append(byte)
+            }
+        }
+        throw Malformed()
+    }
+
+    /// `\uXXXX` (after the `u`), with a following low surrogate when it is a high one.
+    private mutating func unicodeEscape() throws(Malformed) -> [UInt8] {
+        let unit = try hexQuad()
+        var scalarValue = UInt32(unit)
+        if (0xD800...0xDBFF).contains(unit) {
+            guard bytes.endIndex - index >= 6, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            else { throw Malformed() }
+            index += 2
+            let low = try hexQuad()
+            guard (0xDC00...0xDFFF).contains(low) else { throw Malformed() }
+            scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(unit) {
+            throw Malformed()
+        }
+        guard let scalar = Unicode.Scalar(scalarValue) else { throw Malformed() }
+        return Array(String(Character(scalar)).utf8)
+    }
+
+    private mutating func hexQuad() throws(Malformed) -> UInt16 {
+        guard bytes.endIndex - index >= 4 else { throw Malformed() }
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw Malformed()
+            }
+            value = value << 4 | UInt16(digit)
+            index += 1
+        }
+        return value
+    }
+
+    private func validated(_ utf8: ArraySlice<UInt8>) throws(Malformed) -> String {
+        guard let string = String(validating: utf8, as: UTF8.self) else { throw Malformed() }
+        return string
+    }
+}
