@@ -38,8 +38,13 @@ extension ChatService {
         return try await log.append(encoded, to: stream, expectedVersion: expected, metadata: metadata)
     }
 
-    func chatState(_ chatID: ChatID) async throws -> (state: ChatState, streamVersion: Int64)? {
-        try await log.withReader { try ReadModelQueries.chatState(chatID, on: $0) }
+    /// The chat's decision state: from the cache, or read and then cached.
+    func chatState(_ chatID: ChatID) async throws -> ChatStateCache.Entry? {
+        if let cached = chatStates.entry(for: chatID) { return cached }
+        guard let read = try await log.withReader({ try ReadModelQueries.chatState(chatID, on: $0) }) else { return nil }
+        let entry = ChatStateCache.Entry(state: read.state, streamVersion: read.streamVersion)
+        chatStates.store(entry, for: chatID)
+        return entry
     }
 
     /// Decides against the chat's current state and appends expecting that state's version,
@@ -64,9 +69,12 @@ extension ChatService {
             let events = try await decide(current?.state, configuration.clock())
             guard !events.isEmpty else { return false }
             do {
-                _ = try await append(events, to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), metadata: metadata)
+                let result = try await append(
+                    events, to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), metadata: metadata)
+                chatStates.recordAppend(events, to: chatID, after: current, streamVersion: result.streamVersion)
                 return true
             } catch EventStoreError.wrongExpectedVersion {
+                chatStates.forget(chatID)
                 continue
             }
         }
@@ -112,29 +120,48 @@ extension ChatService {
     private func sendMessageLocked(
         _ user: UserID, to chatID: ChatID, content: String, clientMessageID: String?, metadata: EventMetadata
     ) async throws -> [UInt8] {
+        // The client id is looked up only when the append or the decision says it may be a
+        // repeat: a first send costs no read (the projection refuses a repeated id).
+        var lookUpPrevious = false
         for _ in 0..<Self.conflictRetries {
-            let (current, previous) = try await log.withReader { db in
-                (try ReadModelQueries.chatState(chatID, on: db),
-                 try clientMessageID.flatMap { try ReadModelQueries.messageByClientID(sender: user, clientMessageID: $0, on: db) })
+            let current = try await chatState(chatID)
+            var previous: MessageReference?
+            if lookUpPrevious, let clientMessageID {
+                previous = try await log.withReader {
+                    try ReadModelQueries.messageByClientID(sender: user, clientMessageID: clientMessageID, on: $0)
+                }
             }
-            switch try Decisions.sendMessage(
-                requester: user, chat: current?.state, content: content, clientMessageID: clientMessageID, previous: previous,
-                messageID: IdentifierFactory.newMessageID(), now: configuration.clock())
-            {
+            let outcome: Decisions.SendOutcome
+            do {
+                outcome = try Decisions.sendMessage(
+                    requester: user, chat: current?.state, content: content, clientMessageID: clientMessageID,
+                    previous: previous, messageID: IdentifierFactory.newMessageID(), now: configuration.clock())
+            } catch {
+                // A retry of an acknowledged send is answered even if the sender has since left.
+                let mayBeRepeat = error.code == .forbidden || error.code == .chatNotFound
+                guard mayBeRepeat, clientMessageID != nil, !lookUpPrevious else { throw error }
+                lookUpPrevious = true
+                continue
+            }
+            switch outcome {
             case .duplicate(let first):
                 let timestamp = try await log.withReader { try ReadModelQueries.messageTimestamp(first.messageID, on: $0) }
                 return try ReplyEncoder.fields(
                     MessageResult(message_id: first.messageID, timestamp: timestamp ?? "", position: first.position, duplicate: true))
             case .send(let message):
                 do {
+                    let event = ChatEvent.messageSent(message)
                     let result = try await append(
-                        [.messageSent(message)], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0),
-                        metadata: metadata)
+                        [event], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), metadata: metadata)
+                    chatStates.recordAppend([event], to: chatID, after: current, streamVersion: result.streamVersion)
                     return try ReplyEncoder.fields(
                         MessageResult(message_id: message.messageID, timestamp: message.sentAt.iso8601, position: result.lastPosition, duplicate: false))
-                } catch EventStoreError.wrongExpectedVersion, EventStoreError.rejectedByProjection {
-                    // Another message in the chat, or the same client id from another device, got in first.
-                    continue
+                } catch EventStoreError.wrongExpectedVersion {
+                    // Another append to the chat got in first, here or in another process.
+                    chatStates.forget(chatID)
+                } catch EventStoreError.rejectedByProjection {
+                    // The same client id, from another device or an earlier attempt.
+                    lookUpPrevious = true
                 }
             }
         }

@@ -32,6 +32,8 @@ public final class ChatService: Sendable {
     let configuration: Configuration
     /// One decision-and-append at a time per chat.
     let chatLocks = KeyedLock()
+    /// What those decisions are made against.
+    let chatStates = ChatStateCache()
 
     public init(log: SQLiteEventLog, configuration: Configuration = Configuration()) {
         self.log = log
