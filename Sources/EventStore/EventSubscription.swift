@@ -32,8 +32,28 @@ public struct EventSubscription: AsyncSequence, Sendable {
         var bufferIndex = 0
 
         public mutating func next() async throws -> RecordedEvent? {
+            guard try await fill() else { return nil }
+            let event = buffer[bufferIndex]
+            bufferIndex += 1
+            position = event.position
+            return event
+        }
+
+        /// Every event available now (at least one, at most the batch size), waiting for
+        /// the next commit when there is none; `nil` at the end. Lets a subscriber handle
+        /// what one group commit made together.
+        public mutating func nextBatch() async throws -> ArraySlice<RecordedEvent>? {
+            guard try await fill() else { return nil }
+            let batch = buffer[bufferIndex...]
+            bufferIndex = buffer.count
+            position = batch.last!.position
+            return batch
+        }
+
+        /// Whether the buffer has an event to take, refilling it first if needed.
+        private mutating func fill() async throws -> Bool {
             while bufferIndex == buffer.count {
-                if Task.isCancelled || subscription.tail.isClosed { return nil }
+                if Task.isCancelled || subscription.tail.isClosed { return false }
                 switch subscription.tail.read(after: position, limit: subscription.batchSize) {
                 case .events(let events):
                     buffer = events
@@ -45,10 +65,7 @@ public struct EventSubscription: AsyncSequence, Sendable {
                 }
                 bufferIndex = 0
             }
-            let event = buffer[bufferIndex]
-            bufferIndex += 1
-            position = event.position
-            return event
+            return true
         }
     }
 }

@@ -90,19 +90,33 @@ public final class PushDispatcher: Sendable {
     private let shared = Shared()
 
     /// Follows the log until the task is cancelled or the log closes.
+    ///
+    /// Takes what each group commit made as one batch: plans every push once, then hands
+    /// each event loop all of its connections' pushes in one task, which writes them and
+    /// flushes each connection once.
     func run() async throws {
         var state = try await snapshot()
         shared.lock.withLock {
             shared.position = state.position
             shared.windowStart = state.position
         }
-        for try await recorded in log.subscribe(after: state.position) {
+        var events = log.subscribe(after: state.position).makeAsyncIterator()
+        while let batch = try await events.nextBatch() {
             shared.lock.withLock {
-                let planned = Self.plan(recorded, state: &state)
-                shared.position = recorded.position
-                remember(planned)
-                for push in planned { deliver(push) }
-                endSessions(recorded)
+                var outgoing = OutgoingPushes()
+                for recorded in batch {
+                    let planned = Self.plan(recorded, state: &state)
+                    shared.position = recorded.position
+                    remember(planned)
+                    for push in planned { address(push, into: &outgoing) }
+                    if recorded.type == ChatEvent.Kind.sessionEnded.rawValue {
+                        // session:ended closes connections: what came before goes first.
+                        outgoing.send()
+                        outgoing = OutgoingPushes()
+                        endSessions(recorded)
+                    }
+                }
+                outgoing.send()
             }
         }
     }
@@ -118,10 +132,11 @@ public final class PushDispatcher: Sendable {
         }
     }
 
-    private func deliver(_ push: PlannedPush) {
+    private func address(_ push: PlannedPush, into outgoing: inout OutgoingPushes) {
+        let order = PushOrder(position: push.position, ordinal: push.ordinal)
         for user in push.audience {
             for connection in registry.connections(of: user) where connection.id != push.except {
-                connection.push(push.bytes, at: PushOrder(position: push.position, ordinal: push.ordinal))
+                outgoing.add(push.bytes, at: order, to: connection)
             }
         }
     }

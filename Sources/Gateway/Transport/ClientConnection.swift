@@ -10,7 +10,14 @@ import NIOCore
 public final class ClientConnection: @unchecked Sendable {
     /// How to put one JSON object on the wire, and how to end the connection.
     struct Transport: Sendable {
+        /// The loop the channel lives on.
+        var eventLoop: any EventLoop
+        /// Writes and flushes, from any thread.
         var write: @Sendable (_ json: ByteBuffer) -> Void
+        /// Queues a write without flushing; only on `eventLoop`.
+        var queue: @Sendable (_ json: ByteBuffer) -> Void
+        /// Flushes what was queued; only on `eventLoop`.
+        var flush: @Sendable () -> Void
         var close: @Sendable (_ reason: CloseReason) -> Void
     }
 
@@ -102,6 +109,30 @@ public final class ClientConnection: @unchecked Sendable {
             send(bytes)
             metrics.pushSent()
         }
+    }
+
+    var eventLoop: any EventLoop { transport.eventLoop }
+
+    /// ``push(_:at:)`` for the push dispatcher's batches: on the event loop, and without a
+    /// flush, so that a batch costs one flush per connection. Returns whether it wrote.
+    func queuePush(_ bytes: ByteBuffer, at order: PushOrder?) -> Bool {
+        let write: Bool = lock.withLock {
+            if heldDuringResume != nil {
+                heldDuringResume!.append((bytes, order))
+                return false
+            }
+            return advance(to: order)
+        }
+        if write {
+            transport.queue(bytes)
+            metrics.pushSent()
+        }
+        return write
+    }
+
+    /// Sends the pushes queued by ``queuePush(_:at:)``; on the event loop.
+    func flushQueuedPushes() {
+        transport.flush()
     }
 
     /// Whether a push at `order` is new, recording it as delivered (caller holds the lock).

@@ -39,14 +39,20 @@ final class NDJSONConnectionHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
-    /// How a TCP connection writes: the JSON and a newline, flushed.
+    /// The JSON and a newline.
+    private static func line(_ json: ByteBuffer) -> ByteBuffer {
+        var line = json
+        line.writeInteger(UInt8(ascii: "\n"))
+        return line
+    }
+
+    /// How a TCP connection writes: the JSON and a newline.
     static func transport(for channel: any Channel) -> ClientConnection.Transport {
         ClientConnection.Transport(
-            write: { json in
-                var line = json
-                line.writeInteger(UInt8(ascii: "\n"))
-                channel.writeAndFlush(line, promise: nil)
-            },
+            eventLoop: channel.eventLoop,
+            write: { json in channel.writeAndFlush(line(json), promise: nil) },
+            queue: { json in channel.write(line(json), promise: nil) },
+            flush: { channel.flush() },
             close: { _ in channel.close(promise: nil) })
     }
 }

@@ -155,7 +155,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     /// How a WebSocket connection writes: one text frame per JSON object.
     static func transport(for channel: any Channel) -> ClientConnection.Transport {
         ClientConnection.Transport(
+            eventLoop: channel.eventLoop,
             write: { json in channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: json), promise: nil) },
+            queue: { json in channel.write(WebSocketFrame(fin: true, opcode: .text, data: json), promise: nil) },
+            flush: { channel.flush() },
             close: { reason in
                 switch reason {
                 case .sessionEnded: sendClose(.normalClosure, on: channel)
