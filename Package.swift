@@ -34,8 +34,13 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(
+            name: "CanonicalJSON",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ChatDomain",
             dependencies: [
+                "CanonicalJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -44,7 +49,7 @@ let package = Package(
         .target(
             name: "EventStore",
             dependencies: [
-                "CSQLite",
+                "CSQLite", "CanonicalJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -57,7 +62,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "ChatDomain", "EventStore", "Projections",
+                "ChatDomain", "EventStore", "Projections", "CanonicalJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -110,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "ChatDomain", "EventStore", "Projections", "Gateway", "ChatTestSupport",
+                "ChatDomain", "EventStore", "Projections", "Gateway", "ChatTestSupport", "CanonicalJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

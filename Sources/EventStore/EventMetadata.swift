@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 
 /// Who caused an event and how: recorded beside every event for the audit trail.
@@ -34,9 +35,17 @@ public struct EventMetadata: Codable, Sendable, Equatable {
 
     /// Sorted-key JSON, so equal metadata has equal bytes.
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self))
+        // Written on every append, so by hand: the encoder's bytes, absent keys omitted.
+        var json = CanonicalJSONWriter(capacity: 192)
+        json.beginObject()
+        if let actor { json.key("actor"); json.string(actor) }
+        if let causationID { json.key("causation_id"); json.string(causationID) }
+        if let connectionID { json.key("connection_id"); json.string(connectionID) }
+        if let correlationID { json.key("correlation_id"); json.string(correlationID) }
+        if let framing { json.key("framing"); json.string(framing) }
+        if let requestID { json.key("request_id"); json.string(requestID) }
+        json.endObject()
+        return json.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> EventMetadata {

@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// A message posted to a chat.
 ///
 /// Schema history: version 1 called the text `text` and had no `client_message_id`;
@@ -25,5 +27,21 @@ public struct MessageSent: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case messageID = "message_id", chatID = "chat_id", senderID = "sender_id", content
         case clientMessageID = "client_message_id", sentAt = "sent_at"
+    }
+}
+
+extension MessageSent {
+    /// The encoder's sorted-key bytes, written directly.
+    var canonicalJSON: [UInt8] {
+        var json = CanonicalJSONWriter(capacity: content.utf8.count + 160)
+        json.beginObject()
+        json.key("chat_id"); json.string(chatID.rawValue)
+        if let clientMessageID { json.key("client_message_id"); json.string(clientMessageID) }
+        json.key("content"); json.string(content)
+        json.key("message_id"); json.string(messageID.rawValue)
+        json.key("sender_id"); json.string(senderID.rawValue)
+        json.key("sent_at"); json.string(sentAt.iso8601)
+        json.endObject()
+        return json.bytes
     }
 }

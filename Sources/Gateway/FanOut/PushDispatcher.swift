@@ -211,6 +211,9 @@ public final class PushDispatcher: Sendable {
                 position: position, bytes: ByteBuffer(bytes: PushEncoder.encode(type, position: position, payload: payload)),
                 audience: audience, except: except)
         }
+        func push(_ bytes: [UInt8], to audience: [UserID], except: String?) -> PlannedPush {
+            PlannedPush(position: position, bytes: ByteBuffer(bytes: bytes), audience: audience, except: except)
+        }
         func members(_ chat: ChatState?) -> [UserID] { chat.map { Array($0.members.keys) } ?? [] }
         switch event {
         case .userRegistered(let registered):
@@ -223,11 +226,11 @@ public final class PushDispatcher: Sendable {
                 id: sent.messageID, chatID: sent.chatID, senderID: sent.senderID,
                 senderUsername: state.usernames[sent.senderID] ?? "", content: sent.content, timestamp: sent.sentAt.iso8601,
                 readBy: [], readAt: nil, position: position)
-            return [push("message:new", payload, to: members(state.chats[sent.chatID]), except: cause)]
+            return [push(PushEncoder.messageNew(payload, position: position), to: members(state.chats[sent.chatID]), except: cause)]
         case .messagesRead(let read):
             let payload = PushEncoder.MessagesRead(
                 chat_session_id: read.chatID, reader_id: read.readerID, up_to_message_id: read.upToMessageID, read_at: read.readAt)
-            return [push("message:read", payload, to: members(state.chats[read.chatID]), except: nil)]
+            return [push(PushEncoder.messageRead(payload, position: position), to: members(state.chats[read.chatID]), except: nil)]
         case .directChatCreated(let created):
             state.createdAt[created.chatID] = created.createdAt.iso8601
             return created.participants.compactMap { chatNew(created.chatID, for: $0, position: position, state: state, except: cause) }

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import ChatDomain
 import EventStore
 import Projections
@@ -21,6 +22,18 @@ extension ChatService {
         var timestamp: String
         var position: Int64
         var duplicate: Bool
+
+        /// The ack of every message: by hand, the encoder's bytes.
+        var canonicalJSON: [UInt8] {
+            var json = CanonicalJSONWriter(capacity: 128)
+            json.beginObject()
+            json.key("duplicate"); json.bool(duplicate)
+            json.key("message_id"); json.string(message_id.rawValue)
+            json.key("position"); json.integer(position)
+            json.key("timestamp"); json.string(timestamp)
+            json.endObject()
+            return json.bytes
+        }
     }
 
     struct MessagesResult: Encodable {
@@ -154,8 +167,10 @@ extension ChatService {
                     let result = try await append(
                         [event], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), metadata: metadata)
                     chatStates.recordAppend([event], to: chatID, after: current, streamVersion: result.streamVersion)
-                    return try ReplyEncoder.fields(
-                        MessageResult(message_id: message.messageID, timestamp: message.sentAt.iso8601, position: result.lastPosition, duplicate: false))
+                    return MessageResult(
+                        message_id: message.messageID, timestamp: message.sentAt.iso8601, position: result.lastPosition,
+                        duplicate: false
+                    ).canonicalJSON
                 } catch EventStoreError.wrongExpectedVersion {
                     // Another append to the chat got in first, here or in another process.
                     chatStates.forget(chatID)
