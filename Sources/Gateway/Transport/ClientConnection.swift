@@ -232,8 +232,12 @@ public final class ClientConnection: @unchecked Sendable {
             close(.shutdown)
             return
         }
-        send(response)
-        finishResume(replaying: history)
+        // On the event loop, where batched live pushes are written too: the history and the
+        // held pushes go out before any live push that follows.
+        try? await eventLoop.submit {
+            self.send(response)
+            self.finishResume(replaying: history)
+        }.get()
     }
 
     private func apply(_ effect: SessionEffect, registry: SessionRegistry, pushes: PushDispatcher) {
