@@ -18,13 +18,16 @@ struct GatewayHarness {
     let running: Task<Void, any Error>
     let port: Int
 
-    static func start(configuration: GatewayConfiguration = GatewayConfiguration(port: 0)) async throws -> GatewayHarness {
+    /// `logs` captures everything the gateway logs, at every level.
+    static func start(
+        configuration: GatewayConfiguration = GatewayConfiguration(port: 0), logs: CapturedLogs? = nil
+    ) async throws -> GatewayHarness {
         let directory = try TemporaryDirectory()
         let metrics = GatewayMetrics()
         let log = try await SQLiteEventLog.open(
             path: directory.path("chat.db"), configuration: .init(batchObserver: { metrics.recordCommit($0) }),
             projection: ChatProjection())
-        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let logger = logs?.logger() ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let server = GatewayServer(
             configuration: configuration, log: log,
             service: ChatService(log: log, configuration: .init(passwordParameters: .fastForTesting)), metrics: metrics,
