@@ -1,0 +1,62 @@
+import Foundation
+import Gateway
+import Testing
+
+/// A client that stops reading is closed once its unsent output passes the bound, and
+/// loses nothing: it resumes from the last push it got.
+@Suite(.timeLimit(.minutes(2))) struct SlowReaderTests {
+    @Test func aReaderPastTheOutputBoundIsClosedAndResumesWithoutLoss() async throws {
+        let gateway = try await GatewayHarness.start(
+            configuration: GatewayConfiguration(port: 0, rateLimit: 100_000, rateBurst: 100_000, maxOutputBytes: 64 << 10))
+        let alice = try await gateway.tcp()
+        _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
+        let bobID = try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"] as! String
+        _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
+        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+        let bob = try await gateway.webSocket()
+        let login = try await command(ws: bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
+        let token = try #require(login["token"] as? String)
+
+        // Bob reads nothing while ~8 MB of pushes are due: more than the kernel's socket
+        // buffers (4 MB here) plus the 64 KB bound.
+        // Eight senders, so that group commit batches their messages.
+        let content = String(repeating: "x", count: 4_000)
+        let port = gateway.port
+        var positions = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 1...8 {
+                group.addTask {
+                    let sender = try await RawClient.connect(port: port)
+                    _ = try await command(sender, #"{"type":"login","username":"alice","password":"password-1"}"#)
+                    var acked = [Int]()
+                    for _ in 1...250 {
+                        let ack = try await command(sender, #"{"type":"message","chat_id":"\#(chatID)","content":"\#(content)"}"#)
+                        acked.append(try #require(ack["position"] as? Int))
+                    }
+                    await sender.close()
+                    return acked
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        positions.sort()
+
+        var received = [Int]()
+        while let push = try await bob.json() {
+            if let position = push["position"] as? Int { received.append(position) }
+        }
+        #expect(received.count < positions.count, "the connection was closed before everything was written")
+        #expect(received == Array(positions.prefix(received.count)), "what arrived is in order, without gaps")
+
+        let resumed = try await gateway.webSocket()
+        let since = received.last ?? (login["position"] as! Int)
+        #expect(try await command(ws: resumed, #"{"type":"auth","token":"\#(token)","since":\#(since)}"#)["status"] as? String == "ok")
+        var rest = [Int]()
+        while rest.count < positions.count - received.count, let push = try await resumed.json() {
+            if let position = push["position"] as? Int { rest.append(position) }
+        }
+        #expect(received + rest == positions)
+        await resumed.close()
+        await alice.close()
+        try await gateway.stop()
+    }
+}
