@@ -49,6 +49,7 @@ start_gateway() {
   wait_for_port "$PORT"
 }
 
+mkdir -p "$OUT"
 echo "results in $OUT"
 for run in $(seq "$RUNS"); do
   "$ECHO" --port "$ECHO_PORT" & SERVER_PID=$!
