@@ -31,7 +31,7 @@ struct ProtectionTests {
     }
 
     @Test func anUnauthenticatedConnectionIsClosedAfterTheAuthTimeout() async throws {
-        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, authTimeout: 3))
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, authTimeout: 5))
         let authenticated = try await gateway.tcp()
         try await authenticated.write(#"{"type":"register","username":"alice","password":"password-1"}"# + "\n" + #"{"type":"login","username":"alice","password":"password-1"}"# + "\n")
         _ = try await authenticated.line()
