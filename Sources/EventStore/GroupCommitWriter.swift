@@ -30,6 +30,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var pending: [PendingAppend] = []
     private var draining = false
     private var closed = false
+    /// The checkpointer asked for its final pass (see `WALCheckpointer`).
+    private var checkpointRequested = false
     /// Keeps `recorded_at` non-decreasing even if the wall clock steps back.
     private var lastRecordedAt: Int64 = 0
 
@@ -62,6 +64,18 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
+    /// Runs the checkpointer's final pass before the next commit (or now, when idle).
+    func finishCheckpoint() {
+        let startDrain: Bool = lock.withLock {
+            guard !closed else { return false }
+            checkpointRequested = true
+            if draining { return false }
+            draining = true
+            return true
+        }
+        if startDrain { queue.async { self.drain() } }
+    }
+
     /// Appends waiting for the next transaction (for tests that need a full batch).
     var pendingCount: Int { lock.withLock { pending.count } }
 
@@ -72,13 +86,23 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     private func drain() {
         while true {
-            let batch: [PendingAppend] = lock.withLock {
+            let (batch, checkpoint): ([PendingAppend], Bool) = lock.withLock {
                 let taken = Array(pending.prefix(maxBatchSize))
                 pending.removeFirst(taken.count)
-                if taken.isEmpty { draining = false }
-                return taken
+                let checkpoint = checkpointRequested
+                checkpointRequested = false
+                if taken.isEmpty, !checkpoint { draining = false }
+                return (taken, checkpoint)
             }
-            if batch.isEmpty { return }
+            // Before the batch, so that the batch's own commit can restart the WAL.
+            if checkpoint {
+                WALCheckpointer.finish(on: connection)
+                connection.resetActiveStatements()
+            }
+            if batch.isEmpty {
+                if checkpoint { continue }
+                return
+            }
             commit(batch)
         }
     }

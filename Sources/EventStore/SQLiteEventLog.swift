@@ -77,11 +77,11 @@ public final class SQLiteEventLog: EventLog {
             }
         }
         let checkpointer = try WALCheckpointer(path: path, thresholdPages: Int32(configuration.checkpointThresholdPages))
-        checkpointer.install(on: connection)
         let tail = CommittedEventTail(head: head, capacity: configuration.tailCapacity)
         let writer = GroupCommitWriter(
             connection: connection, queue: queue, checkpointer: checkpointer, projection: projection, tail: tail,
             maxBatchSize: configuration.maxBatchSize, observer: configuration.batchObserver)
+        checkpointer.install(on: connection) { [weak writer] in writer?.finishCheckpoint() }
         let readers = try ReaderPool(path: path, count: configuration.readerCount)
         return SQLiteEventLog(path: path, writer: writer, readers: readers, tail: tail)
     }
