@@ -52,7 +52,19 @@ public final class GatewayServer: Service, Sendable {
     /// Open connections.
     public var connectionCount: Int { registry.connectionCount }
 
+    /// The handlers of every accepted connection.
+    private var pipeline: ConnectionPipeline {
+        ConnectionPipeline(
+            configuration: configuration,
+            open: { [self] framing, channel, transport in open(framing, channel: channel, transport: transport) },
+            health: { [registry, log] in
+                #"{"status":"ok","connections":\#(registry.connectionCount),"position":\#(log.committedHeadPosition)}"#
+            },
+            metrics: { [metrics] in metrics.render() })
+    }
+
     public func run() async throws {
+        let pipeline = self.pipeline
         let serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
@@ -68,8 +80,7 @@ public final class GatewayServer: Service, Sendable {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        FramingSniffer { [self] framing, pipeline in try configure(framing, channel: channel, pipeline: pipeline) })
+                    try channel.pipeline.syncOperations.addHandler(pipeline.sniffer(for: channel))
                 }
             }
             .bind(host: configuration.host, port: configuration.port).get()
@@ -103,69 +114,12 @@ public final class GatewayServer: Service, Sendable {
         try? await serverChannel.closeFuture.get()
     }
 
-    static let routesHandlerName = "chat.http.routes"
-
-    /// A request target without its query.
-    static func path(of uri: String) -> String {
-        uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
-    }
-
     /// Closes the listening socket and ends every connection's input: each finishes the
     /// commands it already sent, then closes (WebSockets with 1001).
     private func stopAccepting(_ serverChannel: any Channel) {
         serverChannel.close(promise: nil)
         connectionSink.finish()
         for connection in registry.all() { connection.finishInput() }
-    }
-
-    /// Builds the pipeline for the framing the first byte chose.
-    private func configure(
-        _ framing: FramingSniffer.Framing, channel: any Channel, pipeline: ChannelPipeline.SynchronousOperations
-    ) throws {
-        switch framing {
-        case .ndjson:
-            let connection = open(.tcp, channel: channel, transport: NDJSONConnectionHandler.transport(for: channel))
-            try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxMessageBytes)))
-            try pipeline.addHandler(NDJSONConnectionHandler(connection: connection))
-        case .http:
-            let routes = HTTPRouteHandler(
-                health: { [registry, log] in
-                    let head = log.committedHeadPosition
-                    return #"{"status":"ok","connections":\#(registry.connectionCount),"position":\#(head)}"#
-                },
-                metrics: { [metrics] in metrics.render() })
-            let limit = configuration.maxMessageBytes
-            let echoPath = configuration.echoPath
-            let upgrader = NIOWebSocketServerUpgrader(
-                maxFrameSize: limit, automaticErrorHandling: true,
-                shouldUpgrade: { channel, head in
-                    let path = Self.path(of: head.uri)
-                    return channel.eventLoop.makeSucceededFuture(path == "/ws" || path == echoPath ? HTTPHeaders() : nil)
-                },
-                upgradePipelineHandler: { [self] channel, head in
-                    channel.eventLoop.makeCompletedFuture {
-                        let role: WebSocketConnectionHandler.Role =
-                            Self.path(of: head.uri) == "/ws"
-                            ? .chat(open(.websocket, channel: channel, transport: WebSocketConnectionHandler.transport(for: channel)))
-                            : .echo
-                        try channel.pipeline.syncOperations.addHandler(
-                            IdleStateHandler(readTimeout: .milliseconds(Int64(configuration.pingInterval * 1000))))
-                        try channel.pipeline.syncOperations.addHandler(WebSocketFrameValidator())
-                        try channel.pipeline.syncOperations.addHandler(
-                            NIOWebSocketFrameAggregator(
-                                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: max(1 << 16, limit),
-                                maxAccumulatedFrameSize: limit))
-                        try channel.pipeline.syncOperations.addHandler(WebSocketConnectionHandler(role: role))
-                    }
-                })
-            try pipeline.configureHTTPServerPipeline(
-                withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                    context.pipeline.removeHandler(name: Self.routesHandlerName, promise: nil)
-                }))
-            try pipeline.addHandler(routes, name: Self.routesHandlerName)
-        case .unknown:
-            break
-        }
     }
 
     private func open(

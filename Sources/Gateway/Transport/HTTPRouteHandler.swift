@@ -31,7 +31,7 @@ final class HTTPRouteHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let path = GatewayServer.path(of: head.uri)
+        let path = ConnectionPipeline.path(of: head.uri)
         switch (head.method, path) {
         case (.GET, "/health"):
             write(.ok, body: health(), contentType: "application/json", context: context, keepAlive: head.isKeepAlive)
