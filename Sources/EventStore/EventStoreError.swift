@@ -12,6 +12,8 @@ public enum EventStoreError: Error, Sendable, CustomStringConvertible {
     case emptyAppend
     /// The file is not a chat event log, or was written by a newer version.
     case incompatibleDatabase(String)
+    /// The log must be written but the file or its file system is read-only.
+    case readOnly(path: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum EventStoreError: Error, Sendable, CustomStringConvertible {
         case .closed: "the event log is closed"
         case .emptyAppend: "an append needs at least one event"
         case .incompatibleDatabase(let reason): reason
+        case .readOnly(let path):
+            "the event log at \(path) is read-only (file permissions or a read-only file system); the server must be able to write it and the files beside it"
         }
     }
 }

@@ -64,6 +64,8 @@ public final class SQLiteEventLog: EventLog {
                             throw EventStoreError.incompatibleDatabase("no database at \(path)")
                         }
                         let connection = try SQLiteConnection(path: path, create: create)
+                        // SQLite opens a file it may not write read-only, without an error.
+                        if connection.isReadOnly { throw EventStoreError.readOnly(path: path) }
                         // Keep the WAL file from staying at its largest size after a burst.
                         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA journal_size_limit = 67108864")
                         try connection.execute(configuration.durability.pragma)

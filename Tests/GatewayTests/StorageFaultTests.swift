@@ -1,12 +1,21 @@
+import ChatTestSupport
+import EventStore
 import Foundation
 import Projections
 import Testing
 
-/// The disk filling up mid-stream: `unavailable` to the client, nothing acknowledged lost,
-/// and service resumes when space returns. SQLite's `max_page_count` on the writer gives
-/// the same SQLITE_FULL a full disk does.
+/// Storage that stops taking writes mid-stream: `unavailable` to the client, nothing
+/// acknowledged lost, and service resumes when the fault clears. On the writer's connection,
+/// `max_page_count` gives the SQLITE_FULL of a full disk and `query_only` the SQLITE_READONLY
+/// of a database turned read-only.
 @Suite(.timeLimit(.minutes(1))) struct StorageFaultTests {
-    @Test func aFullDiskIsUnavailableLosesNothingAcknowledgedAndRecovers() async throws {
+    enum Fault: CaseIterable {
+        case diskFull
+        case readOnly
+    }
+
+    @Test(arguments: Fault.allCases)
+    func aFaultIsUnavailableLosesNothingAcknowledgedAndRecovers(_ fault: Fault) async throws {
         let h = try await ChatServiceHarness.make()
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
@@ -16,9 +25,15 @@ import Testing
             try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"\#(content)"}"#, on: alice.connection)
         }
 
-        let pages = try await h.log.withWriter { try $0.scalarInt64("PRAGMA page_count") ?? 0 }
-        try await h.log.withWriter { try $0.execute("PRAGMA max_page_count = \(pages + 8)") }
         var acknowledged = [String]()
+        switch fault {
+        case .diskFull:
+            let pages = try await h.log.withWriter { try $0.scalarInt64("PRAGMA page_count") ?? 0 }
+            try await h.log.withWriter { try $0.execute("PRAGMA max_page_count = \(pages + 8)") }
+        case .readOnly:
+            acknowledged.append(try await send()["message_id"] as! String)
+            try await h.log.withWriter { try $0.execute("PRAGMA query_only = 1") }
+        }
         var refusal: [String: Any]?
         for _ in 0..<100 {
             let reply = try await send()
@@ -30,11 +45,14 @@ import Testing
         }
         #expect(refusal?.code == "unavailable")
         let message = (refusal?["message"] as? String ?? "").lowercased()
-        #expect(!message.contains("sql") && !message.contains("full"), "no internals leak: \(message)")
+        #expect(!message.contains("sql") && !message.contains("full") && !message.contains("only"), "no internals leak: \(message)")
         #expect(!acknowledged.isEmpty)
-        #expect(try await send().code == "unavailable", "still full")
+        #expect(try await send().code == "unavailable", "the fault persists")
 
-        try await h.log.withWriter { try $0.execute("PRAGMA max_page_count = 1073741823") }
+        switch fault {
+        case .diskFull: try await h.log.withWriter { try $0.execute("PRAGMA max_page_count = 1073741823") }
+        case .readOnly: try await h.log.withWriter { try $0.execute("PRAGMA query_only = 0") }
+        }
         let after = try await send()
         #expect(after.isOK)
         acknowledged.append(after["message_id"] as! String)
@@ -44,5 +62,39 @@ import Testing
         #expect(stored == acknowledged, "every acknowledged message, and only those")
         let head = try await h.log.headPosition()
         #expect(try ProjectionVerifier.verify(path: h.directory.path("chat.db")) == .verified(events: head))
+    }
+
+    /// A database the server may not write, at start: it refuses to start, saying why,
+    /// instead of serving reads and failing every write.
+    @Test func aReadOnlyDatabaseAtStartIsRefusedWithItsReason() async throws {
+        let directory = try TemporaryDirectory()
+        let database = directory.path("chat.db")
+        let log = try await SQLiteEventLog.open(path: database)
+        _ = try await log.append(
+            [NewEvent(type: "e", schemaVersion: 1, data: Array("{}".utf8))], to: "s", expectedVersion: .any, metadata: .init())
+        await log.close()
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: database)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.url.path)
+
+        let process = Process()
+        let gateway = CrashRecoveryTests.executable.path
+        let arguments = ["--db", database, "--port", "0", "--log-level", "warning"]
+        if getuid() == 0 {
+            // Root writes any file whatever its mode: run as an unprivileged user instead.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", gateway] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: gateway)
+            process.arguments = arguments
+        }
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(output.contains("read-only"), "says why: \(output)")
+        #expect(output.contains(database), "names the file: \(output)")
     }
 }
