@@ -13,13 +13,19 @@ struct RebuildCommand: ParsableCommand {
             """)
 
     @Option(help: "The chat database.") var db: String
+    @Option(help: "Events read and applied at a time; 20 batches make one transaction. Bounds memory.")
+    var batchSize = 5_000
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
 
     func run() throws {
         var bar = ProgressBar(label: "rebuild")
         let started = Date()
         let count: Int64
         do {
-            count = try ProjectionRebuilder.rebuild(path: db) { progress in
+            count = try ProjectionRebuilder.rebuild(path: db, batchSize: batchSize) { progress in
                 bar.update(done: progress.position, total: progress.head, perSecond: progress.eventsPerSecond)
             }
         } catch let error as EventStoreError {
