@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # WebSocket conformance: builds chat-gateway, starts it with the echo endpoint (the /ws
 # pipeline with an echoing handler), runs Autobahn|Testsuite cases 1-10 against it, stops it.
-# Exit status 0 iff no case FAILED. Needs ../shared/tools/autobahn (see its setup.sh).
+# Exit status 0 iff no case FAILED. Needs the harness in $AUTOBAHN_HARNESS (default ../shared/tools/autobahn; see its setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HARNESS="${AUTOBAHN_HARNESS:-../shared/tools/autobahn}"

@@ -49,25 +49,29 @@ public final class GatewayMetrics: @unchecked Sendable {
 
     func connectionClosed(_ framing: ConnectionContext.Framing, reason: String) {
         (framing == .websocket ? openWebSocket : openTCP).decrement()
-        cached(&closes, reason) { Metrics.Counter(label: "chat_connections_closed_total", dimensions: [("reason", reason)], factory: factory) }
+        cached(\.closes, reason) { Metrics.Counter(label: "chat_connections_closed_total", dimensions: [("reason", reason)], factory: factory) }
             .increment()
     }
 
     /// One command's result (`ok` or its error code) and how long it took.
     func command(_ type: String, result: String, nanoseconds: Int64) {
-        cached(&commands, type + "\u{0}" + result) {
+        cached(\.commands, type + "\u{0}" + result) {
             Metrics.Counter(label: "chat_commands_total", dimensions: [("type", type), ("result", result)], factory: factory)
         }.increment()
-        cached(&durations, type) {
+        cached(\.durations, type) {
             Metrics.Timer(label: "chat_command_duration_seconds", dimensions: [("type", type)], factory: factory)
         }.recordNanoseconds(nanoseconds)
     }
 
-    private func cached<Metric>(_ cache: inout [String: Metric], _ key: String, make: () -> Metric) -> Metric {
+    /// The cache is reached through a key path inside the lock: an `inout` argument would be
+    /// accessed for the whole call, before the lock is taken (a race ThreadSanitizer found).
+    private func cached<Metric>(
+        _ cache: ReferenceWritableKeyPath<GatewayMetrics, [String: Metric]>, _ key: String, make: () -> Metric
+    ) -> Metric {
         lock.withLock {
-            if let metric = cache[key] { return metric }
+            if let metric = self[keyPath: cache][key] { return metric }
             let metric = make()
-            cache[key] = metric
+            self[keyPath: cache][key] = metric
             return metric
         }
     }

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the test suite under ThreadSanitizer, in its own build folder so the normal debug
+# build is untouched. Any data race reported fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# halt_on_error: a race fails the run instead of only printing a report.
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}"
+swift test --sanitize=thread --scratch-path .build-tsan "$@"
