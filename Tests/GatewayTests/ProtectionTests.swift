@@ -47,6 +47,20 @@ struct ProtectionTests {
         try await gateway.stop()
     }
 
+    @Test func aConnectionThatSendsNothingCountsTowardTheMaximumAndIsClosedAfterTheAuthTimeout() async throws {
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxConnections: 1, authTimeout: 1))
+        let silent = try await gateway.tcp()
+        let second = try await gateway.tcp()
+        do {
+            try await second.write(#"{"type":"ping","request_id":1}"# + "\n")
+            #expect(try await second.line() == nil, "refused: the silent connection holds the only place")
+        } catch let error as IOError where [ECONNRESET, EPIPE].contains(error.errnoCode) {
+            // Closed at accept, before or during our write: the kernel answers with a reset.
+        }
+        #expect(try await silent.line() == nil, "closed without having sent a byte")
+        try await gateway.stop()
+    }
+
     @Test func connectionsOverTheMaximumAreRefused() async throws {
         let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxConnections: 1))
         let first = try await gateway.tcp()

@@ -25,7 +25,9 @@ struct ConnectionPipeline: Sendable {
 
     /// The first handler of a new connection; it installs the rest on the first byte.
     func sniffer(for channel: any Channel) -> FramingSniffer {
-        FramingSniffer { framing, pipeline in try configure(framing, channel: channel, pipeline: pipeline) }
+        FramingSniffer(timeout: .milliseconds(Int64(configuration.authTimeout * 1000))) { framing, pipeline in
+            try configure(framing, channel: channel, pipeline: pipeline)
+        }
     }
 
     /// Builds the pipeline for the framing the first byte chose.

@@ -4,7 +4,8 @@ import NIOCore
 ///
 /// A letter starts an HTTP request line; `{` or white space starts NDJSON; anything else is
 /// answered with `bad_json` and closed. One byte is enough, so a first read of any size
-/// (even one byte of a split request line) decides.
+/// (even one byte of a split request line) decides. A connection that sends nothing is
+/// closed after `timeout` (the auth timeout), like one that never authenticates.
 final class FramingSniffer: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -16,9 +17,21 @@ final class FramingSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let configure: (Framing, ChannelPipeline.SynchronousOperations) throws -> Void
+    private let timeout: TimeAmount
+    private var silenceDeadline: Scheduled<Void>?
 
-    init(configure: @escaping (Framing, ChannelPipeline.SynchronousOperations) throws -> Void) {
+    init(timeout: TimeAmount, configure: @escaping (Framing, ChannelPipeline.SynchronousOperations) throws -> Void) {
+        self.timeout = timeout
         self.configure = configure
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        silenceDeadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        silenceDeadline?.cancel()
     }
 
     static func framing(of byte: UInt8) -> Framing {

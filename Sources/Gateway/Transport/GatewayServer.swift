@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 public import ServiceLifecycle
+import Synchronization
 
 /// The chat gateway: one port, WebSocket (`/ws`) and NDJSON over raw TCP, every command
 /// of the protocol, and pushes from the committed log.
@@ -19,6 +20,8 @@ public final class GatewayServer: Service, Sendable {
     let service: ChatService
     let registry = SessionRegistry()
     let dispatcher: PushDispatcher
+    /// Accepted sockets not yet closed, chat connections or not (the `--max-connections` bound).
+    private let openSockets = Atomic<Int>(0)
     let logger: Logger
     public let metrics: GatewayMetrics
     private let newConnections: AsyncStream<ClientConnection>
@@ -76,7 +79,10 @@ public final class GatewayServer: Service, Sendable {
                 .writeBufferWaterMark,
                 value: .init(low: configuration.maxOutputBytes / 2, high: configuration.maxOutputBytes))
             .childChannelInitializer { [self] channel in
-                guard registry.connectionCount < configuration.maxConnections else {
+                // Every accepted socket counts, whether or not it has said anything yet.
+                let open = openSockets.add(1, ordering: .relaxed).newValue
+                channel.closeFuture.whenComplete { [self] _ in openSockets.subtract(1, ordering: .relaxed) }
+                guard open <= configuration.maxConnections else {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
