@@ -61,6 +61,22 @@ struct ProtectionTests {
         try await gateway.stop()
     }
 
+    @Test func anHTTPRequestThatNeverCompletesIsClosedAfterTheAuthTimeout() async throws {
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, authTimeout: 1))
+        let trickling = try await gateway.tcp()
+        // A request line and a header, but never the blank line that ends the head.
+        try await trickling.write("GET /health HTTP/1.1\r\nHost: x\r\n")
+        #expect(try await trickling.line() == nil, "closed without an answer")
+
+        let keepAlive = try await gateway.tcp()
+        try await keepAlive.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        // One answer, then the close once the idle keep-alive outlasts the timeout.
+        let answered = try await keepAlive.readToEnd()
+        #expect(answered.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(answered.components(separatedBy: "HTTP/1.1").count == 2)
+        try await gateway.stop()
+    }
+
     @Test func connectionsOverTheMaximumAreRefused() async throws {
         let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxConnections: 1))
         let first = try await gateway.tcp()

@@ -23,9 +23,13 @@ struct ConnectionPipeline: Sendable {
         uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
     }
 
+    /// How long a connection may take to send its first byte, and a plain HTTP client its
+    /// next request.
+    private var authTimeout: TimeAmount { .milliseconds(Int64(configuration.authTimeout * 1000)) }
+
     /// The first handler of a new connection; it installs the rest on the first byte.
     func sniffer(for channel: any Channel) -> FramingSniffer {
-        FramingSniffer(timeout: .milliseconds(Int64(configuration.authTimeout * 1000))) { framing, pipeline in
+        FramingSniffer(timeout: authTimeout) { framing, pipeline in
             try configure(framing, channel: channel, pipeline: pipeline)
         }
     }
@@ -40,8 +44,10 @@ struct ConnectionPipeline: Sendable {
         case .http:
             try pipeline.configureHTTPServerPipeline(
                 withServerUpgrade: (upgraders: [webSocketUpgrader()], completionHandler: { context in
+                    context.pipeline.removeHandler(name: HTTPRequestDeadline.handlerName, promise: nil)
                     context.pipeline.removeHandler(name: Self.routesHandlerName, promise: nil)
                 }))
+            try pipeline.addHandler(HTTPRequestDeadline(timeout: authTimeout), name: HTTPRequestDeadline.handlerName)
             try pipeline.addHandler(HTTPRouteHandler(health: health, metrics: metrics), name: Self.routesHandlerName)
         case .unknown:
             break
