@@ -9,12 +9,14 @@ public enum IdentifierFactory {
     /// Leading with time keeps new ids near the end of their unique index, so an insert
     /// touches the index's last pages instead of a random one (less written per commit).
     static func random(prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
         let milliseconds = UInt64(Date().timeIntervalSince1970 * 1000)
+        // One draw for all six random bytes: each draw is a `getrandom` system call.
+        var generator = SystemRandomNumberGenerator()
+        let random: UInt64 = generator.next()
         var bytes = [UInt8]()
         bytes.reserveCapacity(12)
         for shift in stride(from: 40, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift))) }
-        for _ in 0..<6 { bytes.append(UInt8.random(in: .min ... .max, using: &generator)) }
+        for shift in stride(from: 40, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: random >> UInt64(shift))) }
         return prefix + Hex.encode(bytes)
     }
 
