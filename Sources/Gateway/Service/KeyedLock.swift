@@ -1,39 +1,58 @@
+import Synchronization
+
 /// Mutual exclusion per key, fair (first come, first served), for async code.
 ///
 /// The service decides and appends one command at a time per chat: concurrent senders to a
 /// busy group would otherwise keep invalidating each other's expected version and retry.
 /// Conflicts then only come from another process writing the same log.
-actor KeyedLock {
+///
+/// A mutex, not an actor: an uncontended key is taken without suspending, so a command
+/// stays on its connection's event loop (an actor would hop to Swift's pool and back twice
+/// per message). A waiter is resumed by the release that hands it the key.
+final class KeyedLock: Sendable {
     /// A key is held while present; its array holds the waiters in arrival order.
-    private var queues: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private let queues = Mutex<[String: [CheckedContinuation<Void, Never>]]>([:])
 
     func withLock<T: Sendable>(_ key: String, _ body: @Sendable () async throws -> T) async throws -> T {
         await acquire(key)
-        do {
-            let result = try await body()
-            release(key)
-            return result
-        } catch {
-            release(key)
-            throw error
-        }
+        defer { release(key) }
+        return try await body()
     }
 
     private func acquire(_ key: String) async {
-        guard queues[key] != nil else {
-            queues[key] = []
-            return
+        if takeIfFree(key) { return }
+        await withCheckedContinuation { continuation in
+            let taken = queues.withLock { queues in
+                guard queues[key] != nil else {
+                    queues[key] = []  // released meanwhile
+                    return true
+                }
+                queues[key]!.append(continuation)
+                return false
+            }
+            if taken { continuation.resume() }
         }
-        await withCheckedContinuation { queues[key]!.append($0) }
     }
 
-    private func release(_ key: String) {
-        guard var waiters = queues[key], !waiters.isEmpty else {
-            queues[key] = nil
-            return
+    private func takeIfFree(_ key: String) -> Bool {
+        queues.withLock { queues in
+            guard queues[key] == nil else { return false }
+            queues[key] = []
+            return true
         }
-        let next = waiters.removeFirst()
-        queues[key] = waiters
-        next.resume()
+    }
+
+    /// Hands the key to the longest waiter, if any.
+    private func release(_ key: String) {
+        let next: CheckedContinuation<Void, Never>? = queues.withLock { queues in
+            guard var waiters = queues[key], !waiters.isEmpty else {
+                queues[key] = nil
+                return nil
+            }
+            let next = waiters.removeFirst()
+            queues[key] = waiters
+            return next
+        }
+        next?.resume()
     }
 }

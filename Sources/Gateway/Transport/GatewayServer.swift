@@ -102,7 +102,8 @@ public final class GatewayServer: Service, Sendable {
             await withDiscardingTaskGroup { connections in
                 await withGracefulShutdownHandler {
                     for await connection in newConnections {
-                        connections.addTask { [service, registry, dispatcher] in
+                        connections.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
+                            [service, registry, dispatcher] in
                             await connection.run(service: service, registry: registry, pushes: dispatcher)
                             connection.close(.shutdown)
                         }
