@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// Mutual exclusion per key, fair (first come, first served), for async code.
 ///
@@ -9,9 +9,13 @@ import Synchronization
 /// A mutex, not an actor: an uncontended key is taken without suspending, so a command
 /// stays on its connection's event loop (an actor would hop to Swift's pool and back twice
 /// per message). A waiter is resumed by the release that hands it the key.
-final class KeyedLock: Sendable {
+///
+/// > Note: `@unchecked Sendable`: `queues` is guarded by `lock` (an `NSLock`, which
+/// > ThreadSanitizer understands; it reports `Synchronization.Mutex`'s futex as a race).
+final class KeyedLock: @unchecked Sendable {
+    private let lock = NSLock()
     /// A key is held while present; its array holds the waiters in arrival order.
-    private let queues = Mutex<[String: [CheckedContinuation<Void, Never>]]>([:])
+    private var queues: [String: [CheckedContinuation<Void, Never>]] = [:]
 
     func withLock<T: Sendable>(_ key: String, _ body: @Sendable () async throws -> T) async throws -> T {
         await acquire(key)
@@ -22,7 +26,7 @@ final class KeyedLock: Sendable {
     private func acquire(_ key: String) async {
         if takeIfFree(key) { return }
         await withCheckedContinuation { continuation in
-            let taken = queues.withLock { queues in
+            let taken = lock.withLock {
                 guard queues[key] != nil else {
                     queues[key] = []  // released meanwhile
                     return true
@@ -35,7 +39,7 @@ final class KeyedLock: Sendable {
     }
 
     private func takeIfFree(_ key: String) -> Bool {
-        queues.withLock { queues in
+        lock.withLock {
             guard queues[key] == nil else { return false }
             queues[key] = []
             return true
@@ -44,7 +48,7 @@ final class KeyedLock: Sendable {
 
     /// Hands the key to the longest waiter, if any.
     private func release(_ key: String) {
-        let next: CheckedContinuation<Void, Never>? = queues.withLock { queues in
+        let next: CheckedContinuation<Void, Never>? = lock.withLock {
             guard var waiters = queues[key], !waiters.isEmpty else {
                 queues[key] = nil
                 return nil
