@@ -9,7 +9,9 @@ import NIOPosix
 final class RawClient: @unchecked Sendable {
     private let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
     private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-    private var buffer: [UInt8] = []
+    /// Unread bytes. A slice, so that taking a line off the front is O(1): a client far behind
+    /// a stream of pushes must not read slower the further behind it is.
+    private var buffer: ArraySlice<UInt8> = []
     private(set) var closed = false
 
     private init(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
@@ -60,7 +62,7 @@ final class RawClient: @unchecked Sendable {
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
+                buffer = buffer[(newline + 1)...]
                 return line
             }
             guard try await fill() else { return nil }
@@ -91,7 +93,7 @@ final class RawClient: @unchecked Sendable {
         while true {
             if let range = buffer.firstRange(of: end) {
                 let head = String(decoding: buffer[..<range.lowerBound], as: UTF8.self)
-                buffer.removeSubrange(..<range.upperBound)
+                buffer = buffer[range.upperBound...]
                 return head
             }
             guard try await fill() else { return String(decoding: buffer, as: UTF8.self) }
@@ -137,19 +139,20 @@ final class RawClient: @unchecked Sendable {
     func frame() async throws -> Frame? {
         while true {
             if buffer.count >= 2 {
-                let opcode = buffer[0] & 0x0F
-                var length = Int(buffer[1] & 0x7F)
+                let base = buffer.startIndex
+                let opcode = buffer[base] & 0x0F
+                var length = Int(buffer[base + 1] & 0x7F)
                 var offset = 2
                 if length == 126, buffer.count >= 4 {
-                    length = Int(buffer[2]) << 8 | Int(buffer[3])
+                    length = Int(buffer[base + 2]) << 8 | Int(buffer[base + 3])
                     offset = 4
                 } else if length == 127, buffer.count >= 10 {
-                    length = (2..<10).reduce(0) { $0 << 8 | Int(buffer[$1]) }
+                    length = (2..<10).reduce(0) { $0 << 8 | Int(buffer[base + $1]) }
                     offset = 10
                 }
                 if length < 126 || offset > 2, buffer.count >= offset + length {
-                    let payload = Array(buffer[offset..<(offset + length)])
-                    buffer.removeSubrange(..<(offset + length))
+                    let payload = Array(buffer[(base + offset)..<(base + offset + length)])
+                    buffer = buffer[(base + offset + length)...]
                     return Frame(opcode: opcode, payload: payload)
                 }
             }

@@ -1,5 +1,5 @@
 import Foundation
-import Gateway
+@testable import Gateway
 import Testing
 
 /// A client that stops reading is closed once its unsent output passes the bound, and
@@ -18,21 +18,30 @@ import Testing
         let token = try #require(login["token"] as? String)
 
         // Bob reads nothing while ~8 MB of pushes are due: more than the kernel's socket
-        // buffers (4 MB here) plus the 64 KB bound.
-        // Eight senders, so that group commit batches their messages.
+        // buffers (4 MB here) plus the 64 KB bound. Eight senders, so that group commit
+        // batches their messages. They call the service directly: on sockets of their own
+        // they would get the same pushes, and a sender starved of CPU by the tests running
+        // beside it would be closed as a slow reader too.
+        let service = gateway.server.service
+        let signedIn = await service.handle(
+            Array(#"{"type":"login","username":"alice","password":"password-1"}"#.utf8),
+            context: ConnectionContext(connectionID: "senders", framing: .tcp))
+        guard case .authenticated(let aliceSession, _)? = signedIn.effect else {
+            Issue.record("alice could not log in")
+            return
+        }
         let content = String(repeating: "x", count: 4_000)
-        let port = gateway.port
         var positions = try await withThrowingTaskGroup(of: [Int].self) { group in
-            for _ in 1...8 {
+            for sender in 1...8 {
                 group.addTask {
-                    let sender = try await RawClient.connect(port: port)
-                    _ = try await command(sender, #"{"type":"login","username":"alice","password":"password-1"}"#)
+                    let context = ConnectionContext(connectionID: "sender-\(sender)", framing: .tcp, session: aliceSession)
                     var acked = [Int]()
                     for _ in 1...250 {
-                        let ack = try await command(sender, #"{"type":"message","chat_id":"\#(chatID)","content":"\#(content)"}"#)
-                        acked.append(try #require(ack["position"] as? Int))
+                        let reply = await service.handle(
+                            Array(#"{"type":"message","chat_id":"\#(chatID)","content":"\#(content)"}"#.utf8), context: context)
+                        let ack = try json(String(decoding: reply.response, as: UTF8.self))
+                        acked.append(try #require(ack["position"] as? Int, "the ack: \(ack)"))
                     }
-                    await sender.close()
                     return acked
                 }
             }
