@@ -6,7 +6,8 @@ public struct GatewayConfiguration: Sendable {
     public var port: Int
     /// Largest WebSocket message or NDJSON line, in bytes. Defaults to `65_536`.
     public var maxMessageBytes: Int
-    /// Largest number of open connections; more are refused. Defaults to `10_000`.
+    /// Largest number of open sockets (chat, HTTP or not yet identified); more are refused at
+    /// accept. Defaults to `10_000`.
     public var maxConnections: Int
 
     /// Recent pushes kept in memory for `auth` with `since`; a client that has missed more
