@@ -55,6 +55,9 @@ public final class GatewayServer: Service, Sendable {
     /// Open connections.
     public var connectionCount: Int { registry.connectionCount }
 
+    /// Accepted sockets not yet closed, whatever they are.
+    var openSocketCount: Int { openSockets.load(ordering: .relaxed) }
+
     /// The handlers of every accepted connection.
     private var pipeline: ConnectionPipeline {
         ConnectionPipeline(
