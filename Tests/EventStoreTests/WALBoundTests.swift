@@ -29,8 +29,9 @@ import Testing
             }
             try await group.waitForAll()
         }
-        await log.close()
+        // Measured while the log is open: closing the last connection removes the WAL.
         let walBytes = (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        await log.close()
         let appendedBytes = appenders * appendsEach * payload.utf8.count
         // The WAL is reused from its start once copied: a few thresholds' worth of frames,
         // not every page written since the log was opened (several times the payload).
