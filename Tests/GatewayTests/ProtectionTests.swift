@@ -18,7 +18,8 @@ struct ProtectionTests {
         }
         #expect(answers.map(\.0) == [1, 2, 3, 4, 5, 6], "refusals are answered in order")
         #expect(answers.map(\.1) == ["ok", "ok", "ok", "rate_limited", "rate_limited", "rate_limited"])
-        try await client.write(#"{"type":"ping"}"# + "\n")
+        try await client.write(#"{"type":"ping","request_id":7}"# + "\n")
+        #expect(try json(try await client.line())["code"] as? String == "rate_limited", "the last command is answered too")
         #expect(try await client.line() == nil, "a client that keeps flooding is closed")
 
         let webSocket = try await gateway.webSocket()

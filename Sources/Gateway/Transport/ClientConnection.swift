@@ -41,6 +41,9 @@ public final class ClientConnection: @unchecked Sendable {
         case command([UInt8])
         /// Over the rate limit: answered `rate_limited`, in order, without running.
         case refused([UInt8])
+        /// The last entry: `farewell` (if any) is written after every answer before it, then
+        /// the connection closes.
+        case close(CloseReason, farewell: [UInt8]?)
     }
 
     let id: String
@@ -53,6 +56,9 @@ public final class ClientConnection: @unchecked Sendable {
     /// While replaying history for `auth` with `since`, live pushes wait here.
     private var heldDuringResume: [(ByteBuffer, PushOrder?)]?
     private var flood: FloodControl
+    /// Cleared when the connection is to close after the answers it owes: what arrives after
+    /// that is not read.
+    private var acceptsInput = true
     /// Why the server closed it; `nil` while open or when the client closed.
     private var serverCloseReason: CloseReason?
     let metrics: GatewayMetrics
@@ -73,13 +79,35 @@ public final class ClientConnection: @unchecked Sendable {
     /// Queues one line or text frame for execution after the ones before it, unless the
     /// connection is over its rate.
     func receive(_ message: [UInt8]) {
-        switch lock.withLock({ flood.admit() }) {
+        let verdict: FloodControl.Verdict? = lock.withLock {
+            guard acceptsInput else { return nil }
+            let verdict = flood.admit()
+            if verdict == .disconnect { acceptsInput = false }
+            return verdict
+        }
+        switch verdict {
+        case nil: return
         case .allow: inbound.yield(.command(message))
         case .refuse: inbound.yield(.refused(message))
         case .disconnect:
+            // Everything admitted before this is still executed and answered (§6): the
+            // client must learn what the server did before the close.
+            inbound.yield(.refused(message))
+            inbound.yield(.close(.flooding, farewell: nil))
             finishInput()
-            close(.flooding)
         }
+    }
+
+    /// Stops reading, and closes for `reason` once the commands already received are
+    /// answered, after writing `farewell`.
+    func closeAfterAnswers(_ reason: CloseReason, farewell: [UInt8]? = nil) {
+        let first: Bool = lock.withLock {
+            defer { acceptsInput = false }
+            return acceptsInput
+        }
+        guard first else { return }
+        inbound.yield(.close(reason, farewell: farewell))
+        finishInput()
     }
 
     /// No more input: ends ``run(service:registry:)`` after the commands already queued.
@@ -177,6 +205,9 @@ public final class ClientConnection: @unchecked Sendable {
         transport.close(reason)
     }
 
+    /// Whether the server has decided to close it.
+    var isClosedByServer: Bool { lock.withLock { serverCloseReason != nil } }
+
     /// The reason label of `chat_connections_closed_total`.
     var closeReasonLabel: String {
         guard let reason = lock.withLock({ serverCloseReason }) else { return "client" }
@@ -202,6 +233,10 @@ public final class ClientConnection: @unchecked Sendable {
                 send(ReplyEncoder.error(ChatError(.rateLimited, "Too many commands; slow down"), requestID: requestID))
                 metrics.command("refused", result: ErrorCode.rateLimited.rawValue, nanoseconds: 0)
                 continue
+            case .close(let reason, let farewell):
+                if let farewell { send(farewell) }
+                close(reason)
+                return
             }
             let context = ConnectionContext(connectionID: id, framing: framing, session: session)
             let started = ContinuousClock.now

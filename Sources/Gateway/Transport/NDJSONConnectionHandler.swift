@@ -16,8 +16,9 @@ final class NDJSONConnectionHandler: ChannelInboundHandler {
             guard line.readableBytes > 0 else { return }  // empty lines are ignored
             connection.receive(Array(line.readableBytesView))
         case .tooLong:
-            connection.send(Array(#"{"status":"error","code":"message_too_large","message":"Line exceeds the message size limit"}"#.utf8))
-            connection.close(.messageTooLarge)
+            connection.closeAfterAnswers(
+                .messageTooLarge,
+                farewell: Array(#"{"status":"error","code":"message_too_large","message":"Line exceeds the message size limit"}"#.utf8))
         }
     }
 
@@ -25,6 +26,7 @@ final class NDJSONConnectionHandler: ChannelInboundHandler {
         if case ChannelEvent.inputClosed = event {
             // Answer what was sent; the connection closes once its commands are done.
             connection.finishInput()
+            if connection.isClosedByServer { context.close(promise: nil) }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -53,6 +55,17 @@ final class NDJSONConnectionHandler: ChannelInboundHandler {
             write: { json in channel.writeAndFlush(line(json), promise: nil) },
             queue: { json in channel.write(line(json), promise: nil) },
             flush: { channel.flush() },
-            close: { _ in channel.close(promise: nil) })
+            close: { reason in
+                switch reason {
+                case .slowReader, .unresponsive:
+                    channel.close(promise: nil)
+                case .flooding, .messageTooLarge:
+                    LingeringClose.close(channel, after: ByteBuffer())
+                case .sessionEnded, .shutdown, .authTimeout:
+                    // After what was written before: closing at once would drop writes the
+                    // socket has not taken yet.
+                    channel.writeAndFlush(ByteBuffer()).whenComplete { _ in channel.close(promise: nil) }
+                }
+            })
     }
 }

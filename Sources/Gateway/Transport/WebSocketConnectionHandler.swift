@@ -108,7 +108,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case ChannelEvent.inputClosed:
-            if case .chat(let connection) = role { connection.finishInput() }
+            if case .chat(let connection) = role {
+                connection.finishInput()
+                if connection.isClosedByServer { context.close(promise: nil) }
+            }
         case IdleStateHandler.IdleStateEvent.read:
             // Silent for an interval: ping; silent for two: drop.
             if unansweredPings > 0 {
@@ -144,11 +147,14 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    static func sendClose(_ code: WebSocketErrorCode, on channel: any Channel) {
+    static func sendClose(_ code: WebSocketErrorCode, on channel: any Channel, lingering: Bool = false) {
         var data = channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
-            channel.close(promise: nil)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        if lingering {
+            LingeringClose.close(channel, after: frame)
+        } else {
+            channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
         }
     }
 
@@ -163,8 +169,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
                 switch reason {
                 case .sessionEnded: sendClose(.normalClosure, on: channel)
                 case .shutdown, .unresponsive: sendClose(.goingAway, on: channel)
-                case .messageTooLarge: sendClose(.messageTooLarge, on: channel)
-                case .flooding, .authTimeout, .slowReader: sendClose(.policyViolation, on: channel)
+                case .messageTooLarge: sendClose(.messageTooLarge, on: channel, lingering: true)
+                case .flooding: sendClose(.policyViolation, on: channel, lingering: true)
+                case .authTimeout, .slowReader: sendClose(.policyViolation, on: channel)
                 }
             })
     }
