@@ -34,13 +34,13 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(
-            name: "CanonicalJSON",
+            name: "JSON",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "ChatDomain",
             dependencies: [
-                "CanonicalJSON",
+                "JSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -49,20 +49,20 @@ let package = Package(
         .target(
             name: "EventStore",
             dependencies: [
-                "CSQLite", "CanonicalJSON",
+                "CSQLite", "JSON",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Projections",
-            dependencies: ["ChatDomain", "EventStore", "CSQLite"],
+            dependencies: ["ChatDomain", "EventStore", "CSQLite", "JSON"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Gateway",
             dependencies: [
-                "ChatDomain", "EventStore", "Projections", "CanonicalJSON",
+                "ChatDomain", "EventStore", "Projections", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -98,8 +98,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "JSONTests",
+            dependencies: ["JSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ChatDomainTests",
-            dependencies: ["ChatDomain"],
+            dependencies: ["ChatDomain", "JSON"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -115,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "ChatDomain", "EventStore", "Projections", "Gateway", "ChatTestSupport", "CanonicalJSON",
+                "ChatDomain", "EventStore", "Projections", "Gateway", "ChatTestSupport", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (with AddressSanitizer) and runs each for a bounded time
 # from its seed corpus: scripts/fuzz.sh [seconds per target, default 60] [target...]
-#   json-command     the strict JSON command parser (Fuzz/JSONCommandFuzzer.swift)
+#   json-command     the strict JSON parser (Sources/JSON, driven by Fuzz/JSONCommandFuzzer.swift)
 #   framing          first-byte sniffer, NDJSON lines, HTTP routes and upgrade (Fuzz/Sources)
 #   websocket        frames after an upgrade: decoder, validator, aggregator, handler
 # A crash leaves its input in Fuzz/crashes/; turn it into a regression test.
@@ -16,7 +16,7 @@ mkdir -p "$BUILD" Fuzz/crashes
 
 build_json_command() {
   swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
-    Fuzz/JSONCommandFuzzer.swift Sources/Gateway/Commands/JSONParser.swift Sources/Gateway/Commands/JSONValue.swift \
+    Fuzz/JSONCommandFuzzer.swift Sources/JSON/JSONParser.swift Sources/JSON/JSONValue.swift \
     -o "$BUILD/json-command-fuzzer" 2> >(grep -v "Cannot export local symbol" >&2)
 }
 

@@ -1,4 +1,4 @@
-import CanonicalJSON
+import JSON
 import Foundation
 
 /// Who caused an event and how: recorded beside every event for the audit trail.

@@ -1,4 +1,4 @@
-import CanonicalJSON
+import JSON
 import ChatDomain
 import EventStore
 import Foundation

@@ -54,6 +54,8 @@ import Testing
         let c = h.connection()
         #expect(await h.raw(#"{"type":"ping","request_id":1.50}"#, on: c) == #"{"status":"ok","request_id":1.50}"#)
         #expect(await h.raw(#"{"type":"ping","request_id":-3}"#, on: c) == #"{"status":"ok","request_id":-3}"#)
+        // Valid JSON, though no Double holds it.
+        #expect(await h.raw(#"{"type":"ping","request_id":1e400}"#, on: c) == #"{"status":"ok","request_id":1e400}"#)
         #expect(await h.raw(#"{"type":"ping","request_id":""}"#, on: c) == #"{"status":"ok","request_id":""}"#)
         #expect(await h.raw(#"{"type":"ping","request_id":"a\"b"}"#, on: c) == #"{"status":"ok","request_id":"a\"b"}"#)
         #expect(await h.raw(#"{"type":"ping"}"#, on: c) == #"{"status":"ok"}"#)

@@ -1,4 +1,4 @@
-import CanonicalJSON
+import JSON
 
 /// A message posted to a chat.
 ///

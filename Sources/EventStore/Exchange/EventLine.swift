@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// One event as a line of the NDJSON exchange format.
 ///
@@ -13,7 +14,7 @@ public enum EventLine {
         public var description: String { reason }
     }
 
-    private struct Header: Codable {
+    private struct Header: Encodable {
         var position: Int64
         var stream_id: String
         var stream_version: Int64
@@ -42,26 +43,27 @@ public enum EventLine {
     }
 
     public static func decode(_ line: [UInt8]) throws(Malformed) -> RecordedEvent {
-        let object: RawJSONObject
-        do { object = try RawJSONObject(line) } catch { throw Malformed(reason: "not a JSON object") }
-        guard let data = object.members["data"], data.first == UInt8(ascii: "{") else {
+        let parsed: JSONParser.ParsedObject
+        do { parsed = try JSONParser.parseObject(line, spansOf: ["data", "metadata"]) } catch {
+            throw Malformed(reason: "not a JSON object")
+        }
+        let object = parsed.object
+        guard case .object? = object["data"], let data = parsed.spans["data"] else {
             throw Malformed(reason: "missing object field 'data'")
         }
-        guard let metadata = object.members["metadata"], metadata.first == UInt8(ascii: "{") else {
+        guard case .object? = object["metadata"], let metadata = parsed.spans["metadata"] else {
             throw Malformed(reason: "missing object field 'metadata'")
         }
-        let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: Data(line)) } catch {
-            throw Malformed(reason: "missing or ill-typed event fields")
-        }
-        guard let hash = unhex(header.hash), hash.count == 32 else { throw Malformed(reason: "hash is not 64 hex digits") }
-        guard (try? JSONSerialization.jsonObject(with: Data(data))) != nil,
-            (try? JSONSerialization.jsonObject(with: Data(metadata))) != nil
-        else { throw Malformed(reason: "data or metadata is not valid JSON") }
+        guard let position = object["position"]?.integer, let streamID = object.string("stream_id"),
+            let streamVersion = object["stream_version"]?.integer, let type = object.string("type"),
+            let schemaVersion = object["schema_version"]?.integer, let recordedAt = object["recorded_at"]?.integer,
+            let hashText = object.string("hash")
+        else { throw Malformed(reason: "missing or ill-typed event fields") }
+        guard let hash = unhex(hashText), hash.count == 32 else { throw Malformed(reason: "hash is not 64 hex digits") }
         return RecordedEvent(
-            position: header.position, streamID: header.stream_id, streamVersion: header.stream_version, type: header.type,
-            schemaVersion: header.schema_version, data: Array(data), metadata: Array(metadata),
-            recordedAt: header.recorded_at, hash: hash)
+            position: position, streamID: streamID, streamVersion: streamVersion, type: type,
+            schemaVersion: Int(schemaVersion), data: Array(line[data]), metadata: Array(line[metadata]),
+            recordedAt: recordedAt, hash: hash)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

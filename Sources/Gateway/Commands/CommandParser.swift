@@ -1,4 +1,5 @@
 public import ChatDomain
+import JSON
 
 /// One line or text frame, parsed: the command, or the error to answer, and the raw
 /// `request_id` to echo either way.
@@ -9,19 +10,19 @@ public struct ParsedCommand: Sendable {
     public var command: Result<ClientCommand, ChatError>
 }
 
-/// Turns client JSON into typed commands with the contract's error codes (§2):
+/// Turns client JSON into typed commands with the protocol's error codes (protocol §2):
 /// not an object → `bad_json`; unknown `type` → `unknown_type`; a missing or ill-typed
 /// field → `invalid_request` naming the field.
 public enum CommandParser {
     public static func parse(_ bytes: [UInt8]) -> ParsedCommand {
-        guard let parsed = try? JSONParser.parseCommand(bytes) else {
+        guard let parsed = try? JSONParser.parseObject(bytes, spansOf: ["request_id"]) else {
             return ParsedCommand(requestID: nil, command: .failure(ChatError(.badJSON, "Invalid JSON")))
         }
-        let object = parsed.members
+        let object = parsed.object
         var requestID: [UInt8]?
         if let value = object["request_id"] {
             switch value {
-            case .string, .integer, .number: requestID = parsed.requestIDBytes.map(Array.init)
+            case .string, .integer, .number: requestID = parsed.spans["request_id"].map { Array(bytes[$0]) }
             default:
                 return ParsedCommand(requestID: nil, command: .failure(.invalidRequest("request_id must be a string or a number")))
             }
@@ -29,7 +30,7 @@ public enum CommandParser {
         return ParsedCommand(requestID: requestID, command: Result { () throws(ChatError) in try command(from: object) })
     }
 
-    static func command(from object: [String: JSONValue]) throws(ChatError) -> ClientCommand {
+    static func command(from object: JSONObject) throws(ChatError) -> ClientCommand {
         let fields = Fields(object: object)
         guard case .string(let type)? = object["type"] else { throw .invalidRequest("type must be a string") }
         switch type {
@@ -66,7 +67,7 @@ public enum CommandParser {
 
     /// Typed access to a command's fields; every failure names the field.
     struct Fields {
-        let object: [String: JSONValue]
+        let object: JSONObject
 
         func string(_ name: String) throws(ChatError) -> String {
             guard case .string(let value)? = object[name] else { throw .invalidRequest("\(name) must be a string") }

@@ -1,9 +1,9 @@
-import CanonicalJSON
+import JSON
 import ChatDomain
 import Foundation
 import Projections
 
-/// The JSON of server pushes (§5): `{"type": …, "position": …, "payload": {…}}`.
+/// The JSON of server pushes (protocol §5): `{"type": …, "position": …, "payload": {…}}`.
 enum PushEncoder {
     struct Envelope<Payload: Encodable>: Encodable {
         var type: String

@@ -1,0 +1,50 @@
+import ChatDomain
+import EventStore
+import Foundation
+import Gateway
+
+/// The JSON reads on the hot paths: a client's `message` command, a stored `message_sent`
+/// event decoded for the projection, and an exchange line read by `replay import`.
+struct ParsingBenchmark {
+    let runs: Int
+    let iterations: Int
+
+    func run() throws {
+        let command = Array(
+            #"{"type":"message","chat_id":"c01JDQ8Z0000000000000000","content":"Hello there, this is a message of about a hundred bytes, as chat-bench sends.","client_message_id":"c-12345","request_id":42}"#
+                .utf8)
+        let event = try ChatEvent.messageSent(
+            MessageSent(
+                messageID: MessageID("m01JDQ8Z0000000000000001"), chatID: ChatID("c01JDQ8Z0000000000000000"),
+                senderID: UserID("u01JDQ8Z0000000000000002"),
+                content: "Hello there, this is a message of about a hundred bytes, as chat-bench sends.",
+                clientMessageID: "c-12345", sentAt: Timestamp(millisecondsSinceEpoch: 1_795_856_400_000))
+        ).encoded()
+        let line = try EventLine.encode(
+            RecordedEvent(
+                position: 7, streamID: "chat-c01JDQ8Z0000000000000000", streamVersion: 3, type: event.type,
+                schemaVersion: event.schemaVersion, data: event.data, metadata: Array(#"{"actor":"u01JDQ8Z0000000000000002","request_id":"42"}"#.utf8),
+                recordedAt: 1_795_856_400_000, hash: Array(repeating: 0xAB, count: 32)))
+
+        print("## Parsing (median of \(runs) runs of \(iterations) each)\n")
+        print("| what | ns each |")
+        print("|---|---:|")
+        report("parse a `message` command (\(command.count) B)") {
+            var parsed = 0
+            for _ in 0..<iterations where (try? CommandParser.parse(command).command.get()) != nil { parsed += 1 }
+            precondition(parsed == iterations)
+        }
+        report("decode a stored `message_sent` (\(event.data.count) B)") {
+            for _ in 0..<iterations { _ = try! ChatEvent(type: event.type, schemaVersion: event.schemaVersion, data: event.data) }
+        }
+        report("read an exchange line (\(line.count) B)") {
+            for _ in 0..<iterations { _ = try! EventLine.decode(line) }
+        }
+        print()
+    }
+
+    private func report(_ name: String, _ body: () -> Void) {
+        let seconds = (0..<runs).map { _ in measure(body) }
+        print("| \(name) | \(format(Statistics.median(seconds) / Double(iterations) * 1e9)) |")
+    }
+}
