@@ -40,6 +40,13 @@ final class CommittedEventTail: @unchecked Sendable {
     func publish(_ events: [RecordedEvent]) {
         guard !events.isEmpty else { return }
         let woken: [CheckedContinuation<Void, Never>] = lock.withLock {
+            // The ring holds consecutive positions only. Events appended by another process
+            // leave a gap before these: start the ring afresh, so that a subscriber before
+            // the gap is sent to the log, which has them.
+            if let first = events.first?.position, first != head + 1 {
+                start = 0
+                count = 0
+            }
             for event in events {
                 let index = (start + count) % capacity
                 ring[index] = event

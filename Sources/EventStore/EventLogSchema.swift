@@ -30,24 +30,47 @@ enum EventLogSchema {
     /// Checks that `connection` is a chat event log this build understands, creating the
     /// schema in an empty file.
     static func prepare(_ connection: SQLiteConnection, allowCreate: Bool) throws {
-        let applicationID = try connection.scalarInt64("PRAGMA application_id") ?? 0
-        let userVersion = try connection.scalarInt64("PRAGMA user_version") ?? 0
-        let tableCount = try connection.scalarInt64("SELECT count(*) FROM sqlite_master") ?? 0
-        if applicationID == 0 && tableCount == 0 {
+        var identity = try Identity(connection)
+        if identity.isEmptyFile {
             guard allowCreate else { throw EventStoreError.incompatibleDatabase("the database is empty, not a chat event log") }
+            // Under the write lock, looked at again: another opener may be creating it now,
+            // and outside a transaction its tables could be seen before its identity.
             try connection.transaction {
+                identity = try Identity(connection)
+                guard identity.isEmptyFile else { return }
                 try connection.execute(createSQL)
                 try connection.execute("PRAGMA application_id = \(Self.applicationID)")
                 try connection.execute("PRAGMA user_version = \(Self.version)")
+                identity = Identity(applicationID: Self.applicationID, userVersion: Self.version, tableCount: 1)
             }
-            return
         }
-        guard applicationID == Self.applicationID else {
+        guard identity.applicationID == Self.applicationID else {
             throw EventStoreError.incompatibleDatabase("not a chat event log (unknown SQLite application id)")
         }
-        guard userVersion <= Self.version else {
+        guard identity.userVersion <= Self.version else {
             throw EventStoreError.incompatibleDatabase(
-                "the database has schema version \(userVersion); this build understands up to \(Self.version)")
+                "the database has schema version \(identity.userVersion); this build understands up to \(Self.version)")
+        }
+    }
+
+    /// What the file says it is.
+    private struct Identity {
+        var applicationID: Int64
+        var userVersion: Int64
+        var tableCount: Int64
+
+        var isEmptyFile: Bool { applicationID == 0 && tableCount == 0 }
+
+        init(applicationID: Int64, userVersion: Int64, tableCount: Int64) {
+            self.applicationID = applicationID
+            self.userVersion = userVersion
+            self.tableCount = tableCount
+        }
+
+        init(_ connection: SQLiteConnection) throws {
+            applicationID = try connection.scalarInt64("PRAGMA application_id") ?? 0
+            userVersion = try connection.scalarInt64("PRAGMA user_version") ?? 0
+            tableCount = try connection.scalarInt64("SELECT count(*) FROM sqlite_master") ?? 0
         }
     }
 

@@ -14,6 +14,8 @@ public enum EventStoreError: Error, Sendable, CustomStringConvertible {
     case incompatibleDatabase(String)
     /// The log must be written but the file or its file system is read-only.
     case readOnly(path: String)
+    /// Another server already serves this file (see ``ServingLock``).
+    case alreadyServed(path: String, by: Int32?)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum EventStoreError: Error, Sendable, CustomStringConvertible {
         case .closed: "the event log is closed"
         case .emptyAppend: "an append needs at least one event"
         case .incompatibleDatabase(let reason): reason
+        case .alreadyServed(let path, let pid):
+            "\(path) is already served by another chat-gateway\(pid.map { " (pid \($0))" } ?? ""); one server per SQLite database: stop it, or give this one another --db"
         case .readOnly(let path):
             "the event log at \(path) is read-only (file permissions or a read-only file system); the server must be able to write it and the files beside it"
         }

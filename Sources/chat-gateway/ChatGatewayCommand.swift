@@ -59,6 +59,8 @@ struct ChatGatewayCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "chat-gateway")
         let metrics = GatewayMetrics()
+        // Before the database is opened (or created): a second server on it is refused.
+        let servingLock = try ServingLock.acquire(for: db)
         let log = try await SQLiteEventLog.open(
             path: db, configuration: .init(durability: durability, batchObserver: { metrics.recordCommit($0) }),
             projection: ChatProjection())
@@ -73,7 +75,7 @@ struct ChatGatewayCommand: AsyncParsableCommand {
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await log.close()
-        logger.info("stopped")
+        withExtendedLifetime(servingLock) { logger.info("stopped") }
     }
 }
 

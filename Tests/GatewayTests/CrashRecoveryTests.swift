@@ -9,49 +9,10 @@ import Testing
 /// in the log after a restart, and the log and projections must verify.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct CrashRecoveryTests {
-    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("chat-gateway")
-
-    /// A `chat-gateway` child process on a free port.
-    final class Child {
-        let process = Process()
-        let port: Int
-
-        init(database: String) throws {
-            process.executableURL = CrashRecoveryTests.executable
-            // A load test pipelines far more than a client's default burst.
-            process.arguments = ["--db", database, "--port", "0", "--log-level", "info", "--rate-burst", "100000"]
-            let stderr = Pipe()
-            process.standardError = stderr
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            // The one line it logs when listening carries the port.
-            var seen = ""
-            while !seen.contains("listening") || !seen.contains("\n") {
-                let chunk = stderr.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { throw TimedOut() }
-                seen += String(decoding: chunk, as: UTF8.self)
-            }
-            guard let range = seen.range(of: #"chat.port=(\d+)"#, options: .regularExpression),
-                let port = Int(seen[range].dropFirst("chat.port=".count))
-            else { throw TimedOut() }
-            self.port = port
-        }
-
-        private var killed = false
-
-        func kill() {
-            guard !killed else { return }
-            killed = true
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
     @Test func everyAcknowledgedMessageSurvivesKillNine() async throws {
         let directory = try TemporaryDirectory()
         let database = directory.path("chat.db")
-        var child = try Child(database: database)
+        var child = try GatewayProcess(database: database)
 
         let alice = try await RawClient.connect(port: child.port)
         try await alice.write(#"{"type":"register","username":"alice","password":"password-1"}"# + "\n")
@@ -79,7 +40,7 @@ struct CrashRecoveryTests {
         } catch {}
         #expect(acknowledged.count >= 100)
 
-        child = try Child(database: database)
+        child = try GatewayProcess(database: database)
         defer { child.kill() }
         let reader = try await RawClient.connect(port: child.port)
         try await reader.write(#"{"type":"login","username":"alice","password":"password-1"}"# + "\n")

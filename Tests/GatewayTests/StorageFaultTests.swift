@@ -77,7 +77,7 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.url.path)
 
         let process = Process()
-        let gateway = CrashRecoveryTests.executable.path
+        let gateway = GatewayProcess.executable.path
         let arguments = ["--db", database, "--port", "0", "--log-level", "warning"]
         if getuid() == 0 {
             // Root writes any file whatever its mode: run as an unprivileged user instead.
