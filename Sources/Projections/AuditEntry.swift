@@ -1,5 +1,6 @@
 public import ChatDomain
 public import EventStore
+import JSON
 
 /// One line of the audit view: who did what, when, at which position.
 public struct AuditEntry: Sendable, Encodable {
@@ -16,7 +17,8 @@ public struct AuditEntry: Sendable, Encodable {
     public var involvedUsers: [UserID]
     /// A one-line human description.
     public var summary: String
-    /// The request id and connection framing from the metadata, for tracing.
+    /// The request id, as the JSON text the client sent, and the connection framing, from
+    /// the metadata, for tracing.
     public var requestID: String?
     public var framing: String?
 
@@ -83,6 +85,30 @@ public struct AuditEntry: Sendable, Encodable {
             involvedUsers = [e.readerID]
             summary = "\(name(e.readerID)) read \(e.chatID) up to \(e.upToMessageID)"
         }
+    }
+
+    /// The members in `CodingKeys` order; `request_id` as the value the client sent (`"r18"`,
+    /// `42`), not as the JSON text it is stored as.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(position, forKey: .position)
+        try container.encode(recordedAt, forKey: .recordedAt)
+        try container.encode(stream, forKey: .stream)
+        try container.encode(type, forKey: .type)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encodeIfPresent(actor, forKey: .actor)
+        try container.encodeIfPresent(chatID, forKey: .chatID)
+        try container.encode(involvedUsers, forKey: .involvedUsers)
+        try container.encode(summary, forKey: .summary)
+        if let requestID {
+            switch try? JSONParser.parseValue(Array(requestID.utf8)) {
+            case .string(let text)?: try container.encode(text, forKey: .requestID)
+            case .integer(let number)?: try container.encode(number, forKey: .requestID)
+            case .number(let number)? where number.isFinite: try container.encode(number, forKey: .requestID)
+            default: try container.encode(requestID, forKey: .requestID)
+            }
+        }
+        try container.encodeIfPresent(framing, forKey: .framing)
     }
 
     /// Whether `user` acted or is named in this event.
