@@ -46,6 +46,10 @@ import Testing
         let rebuilt = try replay("rebuild", "--db", db)
         #expect(rebuilt.status == 0)
         #expect(rebuilt.stderr.contains("events/s"))
+        // stderr is a pipe here: whole lines, no terminal redraws.
+        #expect(!rebuilt.stderr.contains("\r"))
+        #expect(rebuilt.stderr.hasSuffix("\n"))
+        #expect(rebuilt.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("rebuild [") }, "\(rebuilt.stderr)")
         #expect(try replay("verify", "--db", db).status == 0)
 
         let stats = try replay("stats", "--db", db)
