@@ -1,4 +1,4 @@
-/// The value rules of the protocol (§4), shared by every decision.
+/// The value rules of the protocol (protocol §4), shared by every decision.
 public enum Validation {
     public static let usernameLength = 3...32
     public static let passwordBytes = 8...1024

@@ -2,7 +2,7 @@ import Foundation
 import Gateway
 import Testing
 
-/// A client that pipelines a burst past the rate limit (§6) learns the fate of every command
+/// A client that pipelines a burst past the rate limit (protocol §7) learns the fate of every command
 /// it sent before the close: each admitted one is executed and answered, each refused one
 /// answered `rate_limited`, in order, and only then is the connection closed.
 @Suite(.timeLimit(.minutes(1)))

@@ -4,7 +4,7 @@ import NIOCore
 @testable import Gateway
 import Testing
 
-/// The limits of §6, each crossed.
+/// The limits of protocol §7, each crossed.
 @Suite(.timeLimit(.minutes(1)))
 struct ProtectionTests {
     @Test func floodingIsRefusedInOrderThenDisconnected() async throws {

@@ -1,6 +1,6 @@
 public import ChatDomain
 
-/// A command of the wire protocol (§4), with its fields typed and present.
+/// A command of the wire protocol (protocol §4), with its fields typed and present.
 public enum ClientCommand: Sendable, Equatable {
     case register(username: String, password: String)
     case login(username: String, password: String)

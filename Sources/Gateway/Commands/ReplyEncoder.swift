@@ -1,7 +1,7 @@
 public import ChatDomain
 import Foundation
 
-/// Builds the one response each command gets (§2): `{"status":"ok", "request_id": …, fields…}`
+/// Builds the one response each command gets (protocol §2): `{"status":"ok", "request_id": …, fields…}`
 /// or `{"status":"error","code":…,"message":…,"request_id":…}`, with the client's
 /// `request_id` bytes spliced in verbatim and no key when it sent none.
 public enum ReplyEncoder {

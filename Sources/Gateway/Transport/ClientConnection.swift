@@ -90,7 +90,7 @@ public final class ClientConnection: @unchecked Sendable {
         case .allow: inbound.yield(.command(message))
         case .refuse: inbound.yield(.refused(message))
         case .disconnect:
-            // Everything admitted before this is still executed and answered (§6): the
+            // Everything admitted before this is still executed and answered (protocol §7): the
             // client must learn what the server did before the close.
             inbound.yield(.refused(message))
             inbound.yield(.close(.flooding, farewell: nil))
@@ -255,7 +255,7 @@ public final class ClientConnection: @unchecked Sendable {
     }
 
     /// `auth` with `since`: the ok response, then every push missed after `since` in log
-    /// order, then live pushes, with no gap and no duplicate (§5).
+    /// order, then live pushes, with no gap and no duplicate (protocol §6).
     private func resume(_ session: AuthenticatedSession, after since: Int64, response: [UInt8], pushes: PushDispatcher) async {
         lock.withLock { currentSession = session }
         let history: [PushDispatcher.PlannedPush]

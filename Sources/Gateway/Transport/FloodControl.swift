@@ -1,4 +1,4 @@
-/// A token bucket per connection (§6): `rate` commands per second on average, `burst` at once.
+/// A token bucket per connection (protocol §7): `rate` commands per second on average, `burst` at once.
 ///
 /// A command over the limit is refused (`rate_limited`) and not executed; a client that
 /// keeps sending while refused — as many refusals in a row as the burst allows commands —

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Decides a connection's protocol from its first byte (§1) and rebuilds the pipeline.
+/// Decides a connection's protocol from its first byte (protocol §1) and rebuilds the pipeline.
 ///
 /// A letter starts an HTTP request line; `{` or white space starts NDJSON; anything else is
 /// answered with `bad_json` and closed. One byte is enough, so a first read of any size

@@ -4,7 +4,7 @@ import Foundation
 import Metrics
 import Prometheus
 
-/// The gateway's metrics (§7), in a Prometheus registry of their own that `/metrics` renders.
+/// The gateway's metrics (protocol §8), in a Prometheus registry of their own that `/metrics` renders.
 ///
 /// Each metric object is made once per label set and reused.
 ///

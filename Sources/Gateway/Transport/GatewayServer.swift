@@ -77,7 +77,7 @@ public final class GatewayServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // A client may send its commands and close its side: it still gets every answer.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            // Past the high mark a connection is a slow reader and is closed (§6).
+            // Past the high mark a connection is a slow reader and is closed (protocol §7).
             .childChannelOption(
                 .writeBufferWaterMark,
                 value: .init(low: configuration.maxOutputBytes / 2, high: configuration.maxOutputBytes))

@@ -3,7 +3,7 @@ import NIOWebSocket
 
 /// WebSocket messages after NIO's decoder, ``WebSocketFrameValidator`` and NIO's aggregator:
 /// text frames carry commands; control frames and protocol violations get the contract's
-/// close codes (§1).
+/// close codes (protocol §1).
 ///
 /// The same handler serves the optional echo endpoint used for conformance testing; only
 /// what happens to a complete message differs (``Role``).
