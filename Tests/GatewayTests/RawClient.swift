@@ -7,48 +7,52 @@ import NIOPosix
 /// split requests, send malformed frames, and read raw responses. Server WebSocket frames
 /// are parsed here (they are never masked and tests keep them small).
 final class RawClient: @unchecked Sendable {
-    private let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let channel: any Channel
+    private var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
     /// Unread bytes. A slice, so that taking a line off the front is O(1): a client far behind
     /// a stream of pushes must not read slower the further behind it is.
     private var buffer: ArraySlice<UInt8> = []
     private(set) var closed = false
 
-    private init(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
+    private init(channel: any Channel, inbound: AsyncThrowingStream<ByteBuffer, any Error>) {
         self.channel = channel
-        self.iterator = channel.inbound.makeAsyncIterator()
+        self.iterator = inbound.makeAsyncIterator()
     }
 
     deinit {
-        channel.outbound.finish()
-        channel.channel.close(promise: nil)
+        channel.close(promise: nil)
     }
 
     static func connect(port: Int) async throws -> RawClient {
+        let (inbound, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            .connect(host: "127.0.0.1", port: port) { channel in
+            // Bytes are read only when the test asks for more, so a client that stops reading
+            // leaves them in the kernel and the server sees a slow reader.
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                        wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                    try channel.pipeline.syncOperations.addHandler(InboundForwarder(continuation))
                 }
             }
-        return RawClient(channel: channel)
+            .connect(host: "127.0.0.1", port: port).get()
+        return RawClient(channel: channel, inbound: inbound)
     }
 
     func write(_ bytes: [UInt8]) async throws {
-        try await channel.outbound.write(ByteBuffer(bytes: bytes))
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
     func write(_ text: String) async throws { try await write(Array(text.utf8)) }
 
     /// Half-closes: no more input from this client.
     func finishWriting() async throws {
-        channel.outbound.finish()
+        try await channel.close(mode: .output)
     }
 
     /// Reads more bytes; `false` at end of stream. Tests bound the wait with `.timeLimit`.
     private func fill() async throws -> Bool {
+        channel.read()
         guard let next = try await iterator.next() else {
             closed = true
             return false
@@ -107,11 +111,15 @@ final class RawClient: @unchecked Sendable {
         var payload: [UInt8]
         var text: String { String(decoding: payload, as: UTF8.self) }
         /// The close code of a close frame.
-        var closeCode: UInt16? { opcode == 0x8 && payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil }
+        var closeCode: UInt16? {
+            opcode == 0x8 && payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil
+        }
     }
 
     /// A client frame: masked unless told otherwise.
-    static func frame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv1: Bool = false) -> [UInt8] {
+    static func frame(opcode: UInt8, payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv1: Bool = false)
+        -> [UInt8]
+    {
         var out: [UInt8] = [(fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode]
         let maskBit: UInt8 = masked ? 0x80 : 0
         if payload.count < 126 {
@@ -163,13 +171,46 @@ final class RawClient: @unchecked Sendable {
     /// The next text frame's JSON, skipping control frames.
     func json() async throws -> [String: Any]? {
         while let frame = try await frame() {
-            if frame.opcode == 0x1 { return try JSONSerialization.jsonObject(with: Data(frame.payload)) as? [String: Any] }
+            if frame.opcode == 0x1 {
+                return try JSONSerialization.jsonObject(with: Data(frame.payload)) as? [String: Any]
+            }
             if frame.opcode == 0x8 { return nil }
         }
         return nil
     }
 
     func close() async {
-        try? await channel.channel.close()
+        try? await channel.close()
+    }
+}
+
+/// Hands what a client channel reads to its ``RawClient``: bytes, then the end of the stream
+/// (the server closed, or closed its side) or the error that ended it.
+private final class InboundForwarder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
+
+    init(_ continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        continuation.yield(unwrapInboundIn(data))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { continuation.finish() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        continuation.finish(throwing: error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation.finish()
+        context.fireChannelInactive()
     }
 }
