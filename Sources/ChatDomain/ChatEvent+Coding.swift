@@ -1,5 +1,5 @@
-import JSON
 import Foundation
+import JSON
 
 /// An event as bytes: what the log stores in `type`, `schema_version` and `data`.
 public struct EncodedChatEvent: Sendable, Equatable {
@@ -45,7 +45,8 @@ extension ChatEvent {
         case .memberRemoved(let event): data = try encoder.encode(event)
         case .messageSent(let event):
             // The busiest event, written by hand; the same bytes as the encoder's.
-            return EncodedChatEvent(type: kind.rawValue, schemaVersion: kind.currentSchemaVersion, data: event.canonicalJSON)
+            return EncodedChatEvent(
+                type: kind.rawValue, schemaVersion: kind.currentSchemaVersion, data: event.canonicalJSON)
         case .messagesRead(let event): data = try encoder.encode(event)
         }
         return EncodedChatEvent(type: kind.rawValue, schemaVersion: kind.currentSchemaVersion, data: Array(data))
@@ -108,14 +109,16 @@ extension ChatEvent {
             }
             return .messageSent(
                 MessageSent(
-                    messageID: MessageID(messageID), chatID: ChatID(chatID), senderID: UserID(senderID), content: content,
+                    messageID: MessageID(messageID), chatID: ChatID(chatID), senderID: UserID(senderID),
+                    content: content,
                     clientMessageID: clientMessageID, sentAt: sentAt))
         case .messagesRead:
             guard let chatID = object.string("chat_id"), let readerID = object.string("reader_id"),
                 let upTo = object.string("up_to_message_id"), let readAt = timestamp("read_at")
             else { return nil }
             return .messagesRead(
-                MessagesRead(chatID: ChatID(chatID), readerID: UserID(readerID), upToMessageID: MessageID(upTo), readAt: readAt))
+                MessagesRead(
+                    chatID: ChatID(chatID), readerID: UserID(readerID), upToMessageID: MessageID(upTo), readAt: readAt))
         default:
             return nil
         }
@@ -132,7 +135,11 @@ struct MessageSentV1: Decodable {
     var sentAt: Timestamp
 
     enum CodingKeys: String, CodingKey {
-        case messageID = "message_id", chatID = "chat_id", senderID = "sender_id", text, sentAt = "sent_at"
+        case messageID = "message_id"
+        case chatID = "chat_id"
+        case senderID = "sender_id"
+        case text
+        case sentAt = "sent_at"
     }
 
     func upcast() -> MessageSent {

@@ -39,7 +39,8 @@ public struct ChatState: Sendable, Equatable {
         case .groupCreated(let created):
             return ChatState(
                 chatID: created.chatID, kind: .group, name: created.name,
-                members: Dictionary(created.members.map { ($0.userID, $0.role) }, uniquingKeysWith: { first, _ in first }))
+                members: Dictionary(
+                    created.members.map { ($0.userID, $0.role) }, uniquingKeysWith: { first, _ in first }))
         case .memberAdded(let added):
             guard var state else { return nil }
             state.members[added.userID] = added.role

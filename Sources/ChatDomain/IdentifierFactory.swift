@@ -15,8 +15,12 @@ public enum IdentifierFactory {
         let random: UInt64 = generator.next()
         var bytes = [UInt8]()
         bytes.reserveCapacity(12)
-        for shift in stride(from: 40, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift))) }
-        for shift in stride(from: 40, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: random >> UInt64(shift))) }
+        for shift in stride(from: 40, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift)))
+        }
+        for shift in stride(from: 40, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: random >> UInt64(shift)))
+        }
         return prefix + Hex.encode(bytes)
     }
 

@@ -30,7 +30,11 @@ public struct PasswordHash: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case algorithm, rounds = "n", blockSize = "r", parallelism = "p", salt, hash
+        case algorithm
+        case rounds = "n"
+        case blockSize = "r"
+        case parallelism = "p"
+        case salt, hash
     }
 
     /// scrypt cost parameters.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Direct, synchronous access to an event log file, for offline tools (`replay`) and
 /// maintenance. A running server uses ``SQLiteEventLog`` instead.
 public enum EventLogFile {
@@ -32,7 +34,9 @@ public enum EventLogFile {
     }
 
     /// Up to `limit` events after `position`, in order.
-    public static func read(after position: Int64, limit: Int, on connection: SQLiteConnection) throws -> [RecordedEvent] {
+    public static func read(after position: Int64, limit: Int, on connection: SQLiteConnection) throws
+        -> [RecordedEvent]
+    {
         try EventLogSchema.read(after: position, limit: limit, on: connection)
     }
 
@@ -60,8 +64,6 @@ public enum EventLogFile {
         try insert.run()
     }
 }
-
-import Foundation
 
 enum FileManagerShim {
     static func fileExists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }

@@ -32,7 +32,9 @@ enum EventLogSchema {
     static func prepare(_ connection: SQLiteConnection, allowCreate: Bool) throws {
         var identity = try Identity(connection)
         if identity.isEmptyFile {
-            guard allowCreate else { throw EventStoreError.incompatibleDatabase("the database is empty, not a chat event log") }
+            guard allowCreate else {
+                throw EventStoreError.incompatibleDatabase("the database is empty, not a chat event log")
+            }
             // Under the write lock, looked at again: another opener may be creating it now,
             // and outside a transaction its tables could be seen before its identity.
             try connection.transaction {
@@ -97,7 +99,8 @@ enum EventLogSchema {
         _ stream: String, after version: Int64, limit: Int, on connection: SQLiteConnection
     ) throws -> [RecordedEvent] {
         let statement = try connection.cachedStatement(
-            "SELECT \(selectColumns) FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version LIMIT ?")
+            "SELECT \(selectColumns) FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version LIMIT ?"
+        )
         statement.bind(1, stream)
         statement.bind(2, version)
         statement.bind(3, limit)
@@ -109,7 +112,8 @@ enum EventLogSchema {
 
     /// The last event's position and hash; `(0, genesis)` for an empty log.
     static func head(on connection: SQLiteConnection) throws -> (position: Int64, hash: [UInt8]) {
-        let statement = try connection.cachedStatement("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+        let statement = try connection.cachedStatement(
+            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
         defer { statement.reset() }
         guard try statement.step() else { return (0, EventHash.genesis) }
         return (statement.int64(0), statement.bytes(1))

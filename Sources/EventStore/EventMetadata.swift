@@ -1,5 +1,5 @@
-import JSON
 import Foundation
+import JSON
 
 /// Who caused an event and how: recorded beside every event for the audit trail.
 public struct EventMetadata: Codable, Sendable, Equatable {
@@ -29,8 +29,12 @@ public struct EventMetadata: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case actor, requestID = "request_id", causationID = "causation_id", correlationID = "correlation_id"
-        case framing, connectionID = "connection_id"
+        case actor
+        case requestID = "request_id"
+        case causationID = "causation_id"
+        case correlationID = "correlation_id"
+        case framing
+        case connectionID = "connection_id"
     }
 
     /// Sorted-key JSON, so equal metadata has equal bytes.
@@ -38,12 +42,30 @@ public struct EventMetadata: Codable, Sendable, Equatable {
         // Written on every append, so by hand: the encoder's bytes, absent keys omitted.
         var json = CanonicalJSONWriter(capacity: 192)
         json.beginObject()
-        if let actor { json.key("actor"); json.string(actor) }
-        if let causationID { json.key("causation_id"); json.string(causationID) }
-        if let connectionID { json.key("connection_id"); json.string(connectionID) }
-        if let correlationID { json.key("correlation_id"); json.string(correlationID) }
-        if let framing { json.key("framing"); json.string(framing) }
-        if let requestID { json.key("request_id"); json.string(requestID) }
+        if let actor {
+            json.key("actor")
+            json.string(actor)
+        }
+        if let causationID {
+            json.key("causation_id")
+            json.string(causationID)
+        }
+        if let connectionID {
+            json.key("connection_id")
+            json.string(connectionID)
+        }
+        if let correlationID {
+            json.key("correlation_id")
+            json.string(correlationID)
+        }
+        if let framing {
+            json.key("framing")
+            json.string(framing)
+        }
+        if let requestID {
+            json.key("request_id")
+            json.string(requestID)
+        }
         json.endObject()
         return json.bytes
     }

@@ -36,7 +36,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var lastRecordedAt: Int64 = 0
 
     init(
-        connection: SQLiteConnection, queue: DispatchQueue, checkpointer: WALCheckpointer, projection: (any InlineProjection)?,
+        connection: SQLiteConnection, queue: DispatchQueue, checkpointer: WALCheckpointer,
+        projection: (any InlineProjection)?,
         tail: CommittedEventTail, maxBatchSize: Int, observer: (@Sendable (CommitStatistics) -> Void)?
     ) {
         self.connection = connection

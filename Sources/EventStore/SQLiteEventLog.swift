@@ -78,7 +78,8 @@ public final class SQLiteEventLog: EventLog {
                     })
             }
         }
-        let checkpointer = try WALCheckpointer(path: path, thresholdPages: Int32(configuration.checkpointThresholdPages))
+        let checkpointer = try WALCheckpointer(
+            path: path, thresholdPages: Int32(configuration.checkpointThresholdPages))
         let tail = CommittedEventTail(head: head, capacity: configuration.tailCapacity)
         let writer = GroupCommitWriter(
             connection: connection, queue: queue, checkpointer: checkpointer, projection: projection, tail: tail,

@@ -65,7 +65,8 @@ final class WALCheckpointer: @unchecked Sendable {
         queue.async {
             self.lock.withLock { self.scheduled = false }
             // Copies up to the WAL's end as of its start; the writer goes on committing meanwhile.
-            if sqlite3_wal_checkpoint_v2(self.connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK {
+            if sqlite3_wal_checkpoint_v2(self.connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK
+            {
                 self.finishOnWriter?()
             }
         }

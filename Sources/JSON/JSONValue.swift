@@ -56,7 +56,8 @@ public struct JSONObject: Equatable, Sendable {
 
     /// Whether some key occurs more than once.
     public var hasRepeatedKeys: Bool {
-        for (index, member) in members.enumerated() where members[(index + 1)...].contains(where: { $0.key == member.key }) {
+        for (index, member) in members.enumerated()
+        where members[(index + 1)...].contains(where: { $0.key == member.key }) {
             return true
         }
         return false

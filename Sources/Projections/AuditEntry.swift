@@ -23,8 +23,16 @@ public struct AuditEntry: Sendable, Encodable {
     public var framing: String?
 
     enum CodingKeys: String, CodingKey {
-        case position, recordedAt = "recorded_at", stream, type, schemaVersion = "schema_version", actor
-        case chatID = "chat_id", involvedUsers = "users", summary, requestID = "request_id", framing
+        case position
+        case recordedAt = "recorded_at"
+        case stream, type
+        case schemaVersion = "schema_version"
+        case actor
+        case chatID = "chat_id"
+        case involvedUsers = "users"
+        case summary
+        case requestID = "request_id"
+        case framing
     }
 
     /// Describes `recorded`, naming users through `username` where it knows them.
@@ -39,7 +47,9 @@ public struct AuditEntry: Sendable, Encodable {
         requestID = metadata.requestID
         framing = metadata.framing
         func name(_ id: UserID) -> String { username(id).map { "\($0) (\(id))" } ?? id.rawValue }
-        guard let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data) else {
+        guard
+            let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+        else {
             chatID = nil
             involvedUsers = []
             summary = "undecodable \(recorded.type) v\(recorded.schemaVersion)"
@@ -61,11 +71,13 @@ public struct AuditEntry: Sendable, Encodable {
         case .directChatCreated(let e):
             chatID = e.chatID
             involvedUsers = e.participants
-            summary = "\(name(e.createdBy)) opened direct chat \(e.chatID) with \(e.participants.filter { $0 != e.createdBy }.map(name).joined())"
+            summary =
+                "\(name(e.createdBy)) opened direct chat \(e.chatID) with \(e.participants.filter { $0 != e.createdBy }.map(name).joined())"
         case .groupCreated(let e):
             chatID = e.chatID
             involvedUsers = e.members.map(\.userID)
-            summary = "\(name(e.createdBy)) created group \"\(e.name)\" (\(e.chatID)) with \(e.members.map { name($0.userID) }.joined(separator: ", "))"
+            summary =
+                "\(name(e.createdBy)) created group \"\(e.name)\" (\(e.chatID)) with \(e.members.map { name($0.userID) }.joined(separator: ", "))"
         case .memberAdded(let e):
             chatID = e.chatID
             involvedUsers = [e.userID, e.addedBy]
@@ -73,8 +85,10 @@ public struct AuditEntry: Sendable, Encodable {
         case .memberRemoved(let e):
             chatID = e.chatID
             involvedUsers = [e.userID, e.removedBy]
-            summary = e.userID == e.removedBy
-                ? "\(name(e.userID)) left \(e.chatID)" : "\(name(e.removedBy)) removed \(name(e.userID)) from \(e.chatID)"
+            summary =
+                e.userID == e.removedBy
+                ? "\(name(e.userID)) left \(e.chatID)"
+                : "\(name(e.removedBy)) removed \(name(e.userID)) from \(e.chatID)"
         case .messageSent(let e):
             chatID = e.chatID
             involvedUsers = [e.senderID]

@@ -6,7 +6,9 @@ import Foundation
 /// Everything is written to `<path>.partial` and renamed into place only when complete, so
 /// a failed or interrupted import never leaves a half-written database at `path`.
 public enum ChatLogImporter {
-    public static func importLog(from input: String, to path: String, progress: (Int64) -> Void = { _ in }) throws -> Int64 {
+    public static func importLog(from input: String, to path: String, progress: (Int64) -> Void = { _ in }) throws
+        -> Int64
+    {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw EventLogExchange.ImportError.destinationExists(path)
         }

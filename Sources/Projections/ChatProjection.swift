@@ -77,13 +77,17 @@ public struct ChatProjection: InlineProjection {
             try statement.run()
 
         case .directChatCreated(let created):
-            try insertChat(created.chatID, kind: "direct", name: nil, by: created.createdBy, at: created.createdAt, position: position, on: db)
+            try insertChat(
+                created.chatID, kind: "direct", name: nil, by: created.createdBy, at: created.createdAt,
+                position: position, on: db)
             for participant in created.participants {
                 try upsertMember(created.chatID, participant, role: .member, position: position, on: db)
             }
 
         case .groupCreated(let created):
-            try insertChat(created.chatID, kind: "group", name: created.name, by: created.createdBy, at: created.createdAt, position: position, on: db)
+            try insertChat(
+                created.chatID, kind: "group", name: created.name, by: created.createdBy, at: created.createdAt,
+                position: position, on: db)
             for member in created.members {
                 try upsertMember(created.chatID, member.userID, role: member.role, position: position, on: db)
             }
@@ -119,7 +123,9 @@ public struct ChatProjection: InlineProjection {
         try statement.run()
     }
 
-    private func upsertMember(_ chatID: ChatID, _ userID: UserID, role: MemberRole, position: Int64, on db: SQLiteConnection) throws {
+    private func upsertMember(
+        _ chatID: ChatID, _ userID: UserID, role: MemberRole, position: Int64, on db: SQLiteConnection
+    ) throws {
         let statement = try db.cachedStatement(sql.upsertMember)
         statement.bind(1, chatID.rawValue)
         statement.bind(2, userID.rawValue)

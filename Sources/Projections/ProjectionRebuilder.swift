@@ -38,7 +38,8 @@ public enum ProjectionRebuilder {
         try staging.prepareSchema(on: connection)
         // A crash can only lose staging rows, which are discarded anyway; the swap is FULL.
         // A large page cache keeps every chat's current pages in memory between commits.
-        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 10000")
+        try connection.execute(
+            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 10000")
         var position: Int64 = 0
         let head = try EventLogFile.headPosition(on: connection)
         var done = false
@@ -54,7 +55,8 @@ public enum ProjectionRebuilder {
                     position = last.position
                 }
             }
-            try progress(Progress(position: position, head: max(head, position), elapsedSeconds: -started.timeIntervalSinceNow))
+            try progress(
+                Progress(position: position, head: max(head, position), elapsedSeconds: -started.timeIntervalSinceNow))
         }
         try connection.execute("PRAGMA synchronous = FULL")
         try connection.transaction {
@@ -77,7 +79,8 @@ public enum ProjectionRebuilder {
 
     /// Drops every table whose name starts with `prefix` (with their indexes).
     static func dropTables(withPrefix prefix: String, on connection: SQLiteConnection) throws {
-        let statement = try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'")
+        let statement = try connection.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'")
         statement.bind(1, prefix.replacingOccurrences(of: "_", with: "\\_") + "%")
         var names = [String]()
         while try statement.step() { names.append(statement.string(0)) }

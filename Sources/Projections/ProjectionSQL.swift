@@ -17,27 +17,34 @@ struct ProjectionSQL: Sendable {
 
     init(_ tables: ReadModelTables) {
         selectCheckpoint = "SELECT position FROM \(tables.checkpoints) WHERE name = ?"
-        upsertCheckpoint = "INSERT INTO \(tables.checkpoints) (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position"
-        insertUser = "INSERT INTO \(tables.users) (user_id, username, username_key, password, registered_at) VALUES (?, ?, ?, ?, ?)"
-        insertSession = "INSERT INTO \(tables.sessions) (token_hash, user_id, started_at, expires_at) VALUES (?, ?, ?, ?)"
+        upsertCheckpoint =
+            "INSERT INTO \(tables.checkpoints) (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+        insertUser =
+            "INSERT INTO \(tables.users) (user_id, username, username_key, password, registered_at) VALUES (?, ?, ?, ?, ?)"
+        insertSession =
+            "INSERT INTO \(tables.sessions) (token_hash, user_id, started_at, expires_at) VALUES (?, ?, ?, ?)"
         endSession = "UPDATE \(tables.sessions) SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL"
         deleteMember = "DELETE FROM \(tables.members) WHERE chat_id = ? AND user_id = ?"
-        insertChat = "INSERT INTO \(tables.chats) (chat_id, kind, name, created_by, created_at, created_position) VALUES (?, ?, ?, ?, ?, ?)"
-        upsertMember = "INSERT INTO \(tables.members) (chat_id, user_id, role, joined_position) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
-        insertMessage = "INSERT INTO \(tables.messages) (position, message_id, chat_id, sender_id, content, client_message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        insertClientMessageID = "INSERT INTO \(tables.clientMessageIDs) (sender_id, client_message_id, message_id) VALUES (?, ?, ?)"
+        insertChat =
+            "INSERT INTO \(tables.chats) (chat_id, kind, name, created_by, created_at, created_position) VALUES (?, ?, ?, ?, ?, ?)"
+        upsertMember =
+            "INSERT INTO \(tables.members) (chat_id, user_id, role, joined_position) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        insertMessage =
+            "INSERT INTO \(tables.messages) (position, message_id, chat_id, sender_id, content, client_message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        insertClientMessageID =
+            "INSERT INTO \(tables.clientMessageIDs) (sender_id, client_message_id, message_id) VALUES (?, ?, ?)"
         messagePosition = "SELECT position FROM \(tables.messages) WHERE message_id = ? AND chat_id = ?"
         watermarkPosition = "SELECT up_to_position FROM \(tables.readWatermarks) WHERE chat_id = ? AND user_id = ?"
         upsertWatermark = """
-                INSERT INTO \(tables.readWatermarks) (chat_id, user_id, up_to_position, up_to_message_id, read_at)
-                VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (chat_id, user_id) DO UPDATE SET
-                    up_to_position = excluded.up_to_position, up_to_message_id = excluded.up_to_message_id,
-                    read_at = excluded.read_at
-                """
+            INSERT INTO \(tables.readWatermarks) (chat_id, user_id, up_to_position, up_to_message_id, read_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (chat_id, user_id) DO UPDATE SET
+                up_to_position = excluded.up_to_position, up_to_message_id = excluded.up_to_message_id,
+                read_at = excluded.read_at
+            """
         markFirstRead = """
-                UPDATE \(tables.messages) SET first_read_at = ?
-                WHERE chat_id = ? AND position > ? AND position <= ? AND sender_id != ? AND first_read_at IS NULL
-                """
+            UPDATE \(tables.messages) SET first_read_at = ?
+            WHERE chat_id = ? AND position > ? AND position <= ? AND sender_id != ? AND first_read_at IS NULL
+            """
     }
 }

@@ -36,13 +36,19 @@ public enum ProjectionVerifier {
 
         var differing = [String]()
         for base in ReadModelTables.baseNames {
-            let exists = try memory.scalarInt64("SELECT count(*) FROM disk.sqlite_master WHERE type = 'table' AND name = '\(base)'") ?? 0
+            let exists =
+                try memory.scalarInt64(
+                    "SELECT count(*) FROM disk.sqlite_master WHERE type = 'table' AND name = '\(base)'") ?? 0
             guard exists == 1 else {
                 differing.append(base)
                 continue
             }
-            let missing = try memory.scalarInt64("SELECT count(*) FROM (SELECT * FROM main.\(base) EXCEPT SELECT * FROM disk.\(base))") ?? 0
-            let extra = try memory.scalarInt64("SELECT count(*) FROM (SELECT * FROM disk.\(base) EXCEPT SELECT * FROM main.\(base))") ?? 0
+            let missing =
+                try memory.scalarInt64(
+                    "SELECT count(*) FROM (SELECT * FROM main.\(base) EXCEPT SELECT * FROM disk.\(base))") ?? 0
+            let extra =
+                try memory.scalarInt64(
+                    "SELECT count(*) FROM (SELECT * FROM disk.\(base) EXCEPT SELECT * FROM main.\(base))") ?? 0
             if missing != 0 || extra != 0 { differing.append(base) }
         }
         return differing.isEmpty ? .verified(events: count) : .projectionsDiffer(tables: differing)

@@ -56,15 +56,20 @@ public enum ReadModelQueries {
         statement.bind(2, limit)
         defer { statement.reset() }
         var users = [UserProfile]()
-        while try statement.step() { users.append(UserProfile(id: UserID(statement.string(0)), username: statement.string(1))) }
+        while try statement.step() {
+            users.append(UserProfile(id: UserID(statement.string(0)), username: statement.string(1)))
+        }
         return users
     }
 
     /// A chat's membership state, as decisions need it, with the chat stream's version to
     /// append against.
-    public static func chatState(_ chatID: ChatID, on db: SQLiteConnection) throws -> (state: ChatState, streamVersion: Int64)? {
+    public static func chatState(_ chatID: ChatID, on db: SQLiteConnection) throws -> (
+        state: ChatState, streamVersion: Int64
+    )? {
         let chat = try db.cachedStatement(
-            "SELECT kind, name, (SELECT max(stream_version) FROM events WHERE stream_id = ?2) FROM chats WHERE chat_id = ?1")
+            "SELECT kind, name, (SELECT max(stream_version) FROM events WHERE stream_id = ?2) FROM chats WHERE chat_id = ?1"
+        )
         chat.bind(1, chatID.rawValue)
         chat.bind(2, StreamName.chat(chatID))
         guard try chat.step() else {
@@ -79,12 +84,16 @@ public enum ReadModelQueries {
         members.bind(1, chatID.rawValue)
         defer { members.reset() }
         var roles = [UserID: MemberRole]()
-        while try members.step() { roles[UserID(members.string(0))] = MemberRole(rawValue: members.string(1)) ?? .member }
+        while try members.step() {
+            roles[UserID(members.string(0))] = MemberRole(rawValue: members.string(1)) ?? .member
+        }
         return (ChatState(chatID: chatID, kind: kind, name: name, members: roles), version)
     }
 
     /// The sender's earlier message with `clientMessageID`, for idempotent sends.
-    public static func messageByClientID(sender: UserID, clientMessageID: String, on db: SQLiteConnection) throws -> MessageReference? {
+    public static func messageByClientID(sender: UserID, clientMessageID: String, on db: SQLiteConnection) throws
+        -> MessageReference?
+    {
         let statement = try db.cachedStatement(
             """
             SELECT m.message_id, m.chat_id, m.position FROM client_message_ids c
@@ -113,24 +122,30 @@ public enum ReadModelQueries {
         defer { statement.reset() }
         guard try statement.step() else { return nil }
         return MessageReference(
-            messageID: id, chatID: ChatID(statement.string(0)), senderID: UserID(statement.string(1)), position: statement.int64(2))
+            messageID: id, chatID: ChatID(statement.string(0)), senderID: UserID(statement.string(1)),
+            position: statement.int64(2))
     }
 
     /// The newest message of a chat not sent by `reader`: what `get_messages` marks read.
-    public static func newestMessage(in chatID: ChatID, notSentBy reader: UserID, on db: SQLiteConnection) throws -> MessageReference? {
+    public static func newestMessage(in chatID: ChatID, notSentBy reader: UserID, on db: SQLiteConnection) throws
+        -> MessageReference?
+    {
         let statement = try db.cachedStatement(
-            "SELECT message_id, sender_id, position FROM messages WHERE chat_id = ? AND sender_id != ? ORDER BY position DESC LIMIT 1")
+            "SELECT message_id, sender_id, position FROM messages WHERE chat_id = ? AND sender_id != ? ORDER BY position DESC LIMIT 1"
+        )
         statement.bind(1, chatID.rawValue)
         statement.bind(2, reader.rawValue)
         defer { statement.reset() }
         guard try statement.step() else { return nil }
         return MessageReference(
-            messageID: MessageID(statement.string(0)), chatID: chatID, senderID: UserID(statement.string(1)), position: statement.int64(2))
+            messageID: MessageID(statement.string(0)), chatID: chatID, senderID: UserID(statement.string(1)),
+            position: statement.int64(2))
     }
 
     /// The position `reader` has read up to in a chat.
     public static func watermark(chat chatID: ChatID, reader: UserID, on db: SQLiteConnection) throws -> Int64? {
-        let statement = try db.cachedStatement("SELECT up_to_position FROM read_watermarks WHERE chat_id = ? AND user_id = ?")
+        let statement = try db.cachedStatement(
+            "SELECT up_to_position FROM read_watermarks WHERE chat_id = ? AND user_id = ?")
         statement.bind(1, chatID.rawValue)
         statement.bind(2, reader.rawValue)
         defer { statement.reset() }
@@ -140,7 +155,9 @@ public enum ReadModelQueries {
     /// `get_messages`: up to `limit` messages before `before` (or the newest), oldest first.
     ///
     /// - Throws: ``ChatError`` `invalid_request` when `before` is not a message of the chat.
-    public static func messages(in chatID: ChatID, before: MessageID?, limit: Int, on db: SQLiteConnection) throws -> MessagePage {
+    public static func messages(in chatID: ChatID, before: MessageID?, limit: Int, on db: SQLiteConnection) throws
+        -> MessagePage
+    {
         var upperBound = Int64.max
         if let before {
             guard let reference = try message(before, on: db), reference.chatID == chatID else {
@@ -187,8 +204,10 @@ public enum ReadModelQueries {
         var rows = [(ChatID, ChatState.Kind, String?, String, Int64?)]()
         while try statement.step() {
             rows.append(
-                (ChatID(statement.string(0)), ChatState.Kind(rawValue: statement.string(1)) ?? .group,
-                 statement.optionalString(2), statement.string(3), statement.optionalInt64(4)))
+                (
+                    ChatID(statement.string(0)), ChatState.Kind(rawValue: statement.string(1)) ?? .group,
+                    statement.optionalString(2), statement.string(3), statement.optionalInt64(4)
+                ))
         }
         statement.reset()
         return try rows.map { chatID, kind, name, createdAt, lastMessagePosition in
@@ -202,7 +221,8 @@ public enum ReadModelQueries {
                 lastMessage = single.first
             }
             return ChatSummary(
-                id: chatID, kind: kind, name: displayName, members: members, createdAt: createdAt, lastMessage: lastMessage,
+                id: chatID, kind: kind, name: displayName, members: members, createdAt: createdAt,
+                lastMessage: lastMessage,
                 unreadCount: try unreadCount(chatID, userID: userID, on: db))
         }
     }
@@ -219,7 +239,9 @@ public enum ReadModelQueries {
         var members = [MemberProfile]()
         while try statement.step() {
             members.append(
-                MemberProfile(id: UserID(statement.string(0)), username: statement.string(1), role: MemberRole(rawValue: statement.string(2)) ?? .member))
+                MemberProfile(
+                    id: UserID(statement.string(0)), username: statement.string(1),
+                    role: MemberRole(rawValue: statement.string(2)) ?? .member))
         }
         return members
     }
@@ -250,7 +272,8 @@ public enum ReadModelQueries {
         _ = try statement.step()
         return MessageView(
             id: MessageID(statement.string(0)), chatID: chatID, senderID: UserID(statement.string(1)),
-            senderUsername: statement.string(2), content: statement.string(3), timestamp: statement.string(4), readBy: [],
+            senderUsername: statement.string(2), content: statement.string(3), timestamp: statement.string(4),
+            readBy: [],
             readAt: statement.optionalString(5), position: position)
     }
 
@@ -258,7 +281,8 @@ public enum ReadModelQueries {
     static func fillReadBy(_ messages: inout [MessageView], chatID: ChatID, on db: SQLiteConnection) throws {
         guard !messages.isEmpty else { return }
         let statement = try db.cachedStatement(
-            "SELECT user_id, up_to_position FROM read_watermarks WHERE chat_id = ? AND up_to_position >= ? ORDER BY user_id")
+            "SELECT user_id, up_to_position FROM read_watermarks WHERE chat_id = ? AND up_to_position >= ? ORDER BY user_id"
+        )
         statement.bind(1, chatID.rawValue)
         statement.bind(2, messages[0].position)
         defer { statement.reset() }

@@ -55,8 +55,14 @@ public struct MessageView: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, chatID = "chat_session_id", senderID = "sender_id", senderUsername = "sender_username", content
-        case timestamp, readBy = "read_by", readAt = "read_at"
+        case id
+        case chatID = "chat_session_id"
+        case senderID = "sender_id"
+        case senderUsername = "sender_username"
+        case content
+        case timestamp
+        case readBy = "read_by"
+        case readAt = "read_at"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -84,7 +90,8 @@ public struct ChatSummary: Sendable, Equatable, Encodable {
     public var unreadCount: Int
 
     public init(
-        id: ChatID, kind: ChatState.Kind, name: String, members: [MemberProfile], createdAt: String, lastMessage: MessageView?,
+        id: ChatID, kind: ChatState.Kind, name: String, members: [MemberProfile], createdAt: String,
+        lastMessage: MessageView?,
         unreadCount: Int
     ) {
         self.id = id
@@ -97,7 +104,11 @@ public struct ChatSummary: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, kind = "type", name, members, createdAt = "created_at", lastMessage = "last_message"
+        case id
+        case kind = "type"
+        case name, members
+        case createdAt = "created_at"
+        case lastMessage = "last_message"
         case unreadCount = "unread_count"
     }
 

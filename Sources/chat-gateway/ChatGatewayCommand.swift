@@ -45,7 +45,10 @@ struct ChatGatewayCommand: AsyncParsableCommand {
     @Option(help: "Unsent output in bytes after which a slow reader is closed (CHAT_MAX_OUTPUT_BYTES).")
     var maxOutputBytes = Int(environment["CHAT_MAX_OUTPUT_BYTES"] ?? "") ?? 8 << 20
 
-    @Option(help: "A WebSocket echo path on the same pipeline as /ws, for conformance tests; off by default (CHAT_ECHO_PATH).")
+    @Option(
+        help:
+            "A WebSocket echo path on the same pipeline as /ws, for conformance tests; off by default (CHAT_ECHO_PATH)."
+    )
     var echoPath: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (CHAT_LOG_LEVEL).")
@@ -80,4 +83,6 @@ struct ChatGatewayCommand: AsyncParsableCommand {
 }
 
 extension Durability: ExpressibleByArgument {}
+// swift-format-ignore: AvoidRetroactiveConformances
+// swift-log does not depend on ArgumentParser; the flag needs the conformance.
 extension Logger.Level: @retroactive ExpressibleByArgument {}

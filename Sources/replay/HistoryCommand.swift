@@ -64,7 +64,9 @@ struct HistoryCommand: ParsableCommand {
         let statement = try connection.prepare("SELECT data FROM events WHERE type = 'user_registered'")
         var names = [UserID: String]()
         while try statement.step() {
-            if case .userRegistered(let registered)? = try? ChatEvent(type: "user_registered", schemaVersion: 1, data: statement.bytes(0)) {
+            if case .userRegistered(let registered)? = try? ChatEvent(
+                type: "user_registered", schemaVersion: 1, data: statement.bytes(0))
+            {
                 names[registered.userID] = registered.username
             }
         }

@@ -18,9 +18,13 @@ struct ImportCommand: ParsableCommand {
         let started = Date()
         do {
             let count = try ChatLogImporter.importLog(from: input, to: db) { position in
-                bar.update(done: position, total: position, perSecond: Double(position) / max(0.001, -started.timeIntervalSinceNow))
+                bar.update(
+                    done: position, total: position,
+                    perSecond: Double(position) / max(0.001, -started.timeIntervalSinceNow))
             }
-            bar.update(done: count, total: count, perSecond: Double(count) / max(0.001, -started.timeIntervalSinceNow), force: true)
+            bar.update(
+                done: count, total: count, perSecond: Double(count) / max(0.001, -started.timeIntervalSinceNow),
+                force: true)
             bar.finish()
             print("imported \(count) events into \(db)")
         } catch let error as EventLogExchange.ImportError {

@@ -10,12 +10,15 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         let connection = try openDatabase(db)
-        let byType = try connection.prepare("SELECT type, count(*) FROM events GROUP BY type ORDER BY count(*) DESC, type")
+        let byType = try connection.prepare(
+            "SELECT type, count(*) FROM events GROUP BY type ORDER BY count(*) DESC, type")
         var rows = [(String, Int64)]()
         while try byType.step() { rows.append((byType.string(0), byType.int64(1))) }
         let streams = try connection.scalarInt64("SELECT count(DISTINCT stream_id) FROM events") ?? 0
         let head = try EventLogFile.headPosition(on: connection)
-        let pageBytes = (try connection.scalarInt64("PRAGMA page_count") ?? 0) * (try connection.scalarInt64("PRAGMA page_size") ?? 0)
+        let pageBytes =
+            (try connection.scalarInt64("PRAGMA page_count") ?? 0)
+            * (try connection.scalarInt64("PRAGMA page_size") ?? 0)
         let walBytes = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int64) ?? 0
 
         print("head position: \(head)")

@@ -26,26 +26,36 @@ func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLoc
         let events = try Decisions.register(
             username: "Alice_1.x-y", password: "correct horse", usernameTaken: false, userID: alice, passwordHash: hash,
             now: now)
-        #expect(events == [.userRegistered(UserRegistered(userID: alice, username: "Alice_1.x-y", password: hash, registeredAt: now))])
+        #expect(
+            events == [
+                .userRegistered(
+                    UserRegistered(userID: alice, username: "Alice_1.x-y", password: hash, registeredAt: now))
+            ])
     }
 
     @Test(arguments: ["ab", String(repeating: "a", count: 33), "has space", "émile", "semi;colon"])
     func registerRefusesBadUsernames(_ username: String) {
         expectError(.invalidRequest) {
-            try Decisions.register(username: username, password: "password1", usernameTaken: false, userID: alice, passwordHash: hash, now: now)
+            try Decisions.register(
+                username: username, password: "password1", usernameTaken: false, userID: alice, passwordHash: hash,
+                now: now)
         }
     }
 
     @Test(arguments: ["short", String(repeating: "p", count: 1025)])
     func registerRefusesBadPasswords(_ password: String) {
         expectError(.invalidRequest) {
-            try Decisions.register(username: "alice", password: password, usernameTaken: false, userID: alice, passwordHash: hash, now: now)
+            try Decisions.register(
+                username: "alice", password: password, usernameTaken: false, userID: alice, passwordHash: hash, now: now
+            )
         }
     }
 
     @Test func registerRefusesATakenName() {
         expectError(.usernameTaken) {
-            try Decisions.register(username: "alice", password: "password1", usernameTaken: true, userID: alice, passwordHash: hash, now: now)
+            try Decisions.register(
+                username: "alice", password: "password1", usernameTaken: true, userID: alice, passwordHash: hash,
+                now: now)
         }
     }
 
@@ -60,22 +70,28 @@ func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLoc
         #expect(
             events == [
                 .sessionStarted(
-                    SessionStarted(userID: alice, tokenHash: "abc", startedAt: now, expiresAt: Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 1000)))
+                    SessionStarted(
+                        userID: alice, tokenHash: "abc", startedAt: now,
+                        expiresAt: Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 1000)))
             ])
     }
 
     @Test func loginFailsAlikeForAWrongPasswordAndAnUnknownUser() throws {
         let account = Account(userID: alice, username: "alice", password: hash)
         expectError(.invalidCredentials) {
-            try Decisions.login(account: account, password: "wrong horse", tokenHash: "t", now: now, lifetimeMilliseconds: 1)
+            try Decisions.login(
+                account: account, password: "wrong horse", tokenHash: "t", now: now, lifetimeMilliseconds: 1)
         }
         expectError(.invalidCredentials) {
-            try Decisions.login(account: nil, password: "correct horse", tokenHash: "t", now: now, lifetimeMilliseconds: 1)
+            try Decisions.login(
+                account: nil, password: "correct horse", tokenHash: "t", now: now, lifetimeMilliseconds: 1)
         }
     }
 
     @Test func authAcceptsOnlyLiveSessions() throws {
-        let live = SessionRecord(userID: alice, username: "alice", tokenHash: "t", expiresAt: Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 1), ended: false)
+        let live = SessionRecord(
+            userID: alice, username: "alice", tokenHash: "t",
+            expiresAt: Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 1), ended: false)
         #expect(try Decisions.authenticate(session: live, now: now) == live)
         var expired = live
         expired.expiresAt = now
@@ -88,7 +104,10 @@ func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLoc
 
     @Test func logoutEndsTheSessionOnce() {
         let session = SessionRecord(userID: alice, username: "alice", tokenHash: "t", expiresAt: now, ended: false)
-        #expect(Decisions.logout(session: session, now: now) == [.sessionEnded(SessionEnded(userID: alice, tokenHash: "t", endedAt: now))])
+        #expect(
+            Decisions.logout(session: session, now: now) == [
+                .sessionEnded(SessionEnded(userID: alice, tokenHash: "t", endedAt: now))
+            ])
         var ended = session
         ended.ended = true
         #expect(Decisions.logout(session: ended, now: now).isEmpty)
@@ -106,35 +125,53 @@ func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLoc
 
 @Suite struct ChatDecisionsTests {
     @Test func aDirectChatIsCreatedOnceAndItsIdDoesNotDependOnWhoAsks() throws {
-        let events = try Decisions.createDirectChat(requester: bob, other: alice, otherExists: true, existing: nil, now: now)
+        let events = try Decisions.createDirectChat(
+            requester: bob, other: alice, otherExists: true, existing: nil, now: now)
         let chatID = IdentifierFactory.directChatID(alice, bob)
         #expect(chatID == IdentifierFactory.directChatID(bob, alice))
-        #expect(events == [.directChatCreated(DirectChatCreated(chatID: chatID, participants: [alice, bob], createdBy: bob, createdAt: now))])
+        #expect(
+            events == [
+                .directChatCreated(
+                    DirectChatCreated(chatID: chatID, participants: [alice, bob], createdBy: bob, createdAt: now))
+            ])
         let existing = ChatState.fold(events)
-        #expect(try Decisions.createDirectChat(requester: alice, other: bob, otherExists: true, existing: existing, now: now).isEmpty)
+        #expect(
+            try Decisions.createDirectChat(
+                requester: alice, other: bob, otherExists: true, existing: existing, now: now
+            ).isEmpty)
     }
 
     @Test func aDirectChatNeedsAnotherExistingUser() {
-        expectError(.invalidRequest) { try Decisions.createDirectChat(requester: alice, other: alice, otherExists: true, existing: nil, now: now) }
-        expectError(.userNotFound) { try Decisions.createDirectChat(requester: alice, other: bob, otherExists: false, existing: nil, now: now) }
+        expectError(.invalidRequest) {
+            try Decisions.createDirectChat(requester: alice, other: alice, otherExists: true, existing: nil, now: now)
+        }
+        expectError(.userNotFound) {
+            try Decisions.createDirectChat(requester: alice, other: bob, otherExists: false, existing: nil, now: now)
+        }
     }
 
     @Test func aGroupStartsWithItsCreatorAsAdminAndDeduplicatedMembers() throws {
         let events = try Decisions.createGroup(
-            requester: alice, name: "team", memberIDs: [bob, bob, alice, carol], unknownMembers: [], chatID: ChatID("g1"), now: now)
+            requester: alice, name: "team", memberIDs: [bob, bob, alice, carol], unknownMembers: [],
+            chatID: ChatID("g1"), now: now)
         let state = try #require(ChatState.fold(events))
         #expect(state.members == [alice: .admin, bob: .member, carol: .member])
-        guard case .groupCreated(let created) = events.first else { Issue.record("no group"); return }
+        guard case .groupCreated(let created) = events.first else {
+            Issue.record("no group")
+            return
+        }
         #expect(created.members.map(\.userID) == [alice, bob, carol])
     }
 
     @Test func aGroupWithAnUnknownMemberOrABadNameIsNotCreated() {
         expectError(.userNotFound) {
-            try Decisions.createGroup(requester: alice, name: "team", memberIDs: [bob], unknownMembers: [bob], chatID: ChatID("g1"), now: now)
+            try Decisions.createGroup(
+                requester: alice, name: "team", memberIDs: [bob], unknownMembers: [bob], chatID: ChatID("g1"), now: now)
         }
         for name in ["", "   \u{00A0}", String(repeating: "n", count: 101)] {
             expectError(.invalidRequest) {
-                try Decisions.createGroup(requester: alice, name: name, memberIDs: [], unknownMembers: [], chatID: ChatID("g1"), now: now)
+                try Decisions.createGroup(
+                    requester: alice, name: name, memberIDs: [], unknownMembers: [], chatID: ChatID("g1"), now: now)
             }
         }
     }
@@ -143,12 +180,25 @@ func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLoc
         let state = group([alice: .admin, bob: .member])
         #expect(
             try Decisions.addGroupMember(requester: alice, group: state, userID: carol, userExists: true, now: now)
-                == [.memberAdded(MemberAdded(chatID: state.chatID, userID: carol, role: .member, addedBy: alice, addedAt: now))])
-        #expect(try Decisions.addGroupMember(requester: alice, group: state, userID: bob, userExists: true, now: now).isEmpty)
-        expectError(.forbidden) { try Decisions.addGroupMember(requester: bob, group: state, userID: carol, userExists: true, now: now) }
-        expectError(.forbidden) { try Decisions.addGroupMember(requester: carol, group: state, userID: carol, userExists: true, now: now) }
-        expectError(.userNotFound) { try Decisions.addGroupMember(requester: alice, group: state, userID: carol, userExists: false, now: now) }
-        expectError(.chatNotFound) { try Decisions.addGroupMember(requester: alice, group: nil, userID: carol, userExists: true, now: now) }
+                == [
+                    .memberAdded(
+                        MemberAdded(chatID: state.chatID, userID: carol, role: .member, addedBy: alice, addedAt: now))
+                ])
+        #expect(
+            try Decisions.addGroupMember(requester: alice, group: state, userID: bob, userExists: true, now: now)
+                .isEmpty)
+        expectError(.forbidden) {
+            try Decisions.addGroupMember(requester: bob, group: state, userID: carol, userExists: true, now: now)
+        }
+        expectError(.forbidden) {
+            try Decisions.addGroupMember(requester: carol, group: state, userID: carol, userExists: true, now: now)
+        }
+        expectError(.userNotFound) {
+            try Decisions.addGroupMember(requester: alice, group: state, userID: carol, userExists: false, now: now)
+        }
+        expectError(.chatNotFound) {
+            try Decisions.addGroupMember(requester: alice, group: nil, userID: carol, userExists: true, now: now)
+        }
     }
 
     @Test func adminsRemoveAnyoneAndMembersMayLeave() throws {
@@ -158,21 +208,41 @@ func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLoc
                 == [.memberRemoved(MemberRemoved(chatID: state.chatID, userID: bob, removedBy: alice, removedAt: now))])
         #expect(
             try Decisions.removeGroupMember(requester: carol, group: state, userID: carol, now: now)
-                == [.memberRemoved(MemberRemoved(chatID: state.chatID, userID: carol, removedBy: carol, removedAt: now))])
-        expectError(.forbidden) { try Decisions.removeGroupMember(requester: bob, group: state, userID: carol, now: now) }
-        #expect(try Decisions.removeGroupMember(requester: alice, group: state, userID: UserID("stranger"), now: now).isEmpty)
+                == [
+                    .memberRemoved(MemberRemoved(chatID: state.chatID, userID: carol, removedBy: carol, removedAt: now))
+                ])
+        expectError(.forbidden) {
+            try Decisions.removeGroupMember(requester: bob, group: state, userID: carol, now: now)
+        }
+        #expect(
+            try Decisions.removeGroupMember(requester: alice, group: state, userID: UserID("stranger"), now: now)
+                .isEmpty)
     }
 
     @Test func aDirectChatHasNoMembershipCommands() {
         let direct = ChatState(chatID: ChatID("d1"), kind: .direct, name: nil, members: [alice: .member, bob: .member])
-        expectError(.chatNotFound) { try Decisions.addGroupMember(requester: alice, group: direct, userID: carol, userExists: true, now: now) }
-        expectError(.chatNotFound) { try Decisions.removeGroupMember(requester: alice, group: direct, userID: bob, now: now) }
+        expectError(.chatNotFound) {
+            try Decisions.addGroupMember(requester: alice, group: direct, userID: carol, userExists: true, now: now)
+        }
+        expectError(.chatNotFound) {
+            try Decisions.removeGroupMember(requester: alice, group: direct, userID: bob, now: now)
+        }
     }
 
     @Test func membershipFoldsFromTheStream() throws {
-        var state = try #require(ChatState.fold(try Decisions.createGroup(requester: alice, name: "t", memberIDs: [bob], unknownMembers: [], chatID: ChatID("g"), now: now)))
-        state = try #require(ChatState.evolve(state, .memberAdded(MemberAdded(chatID: state.chatID, userID: carol, role: .member, addedBy: alice, addedAt: now))))
-        state = try #require(ChatState.evolve(state, .memberRemoved(MemberRemoved(chatID: state.chatID, userID: bob, removedBy: alice, removedAt: now))))
+        var state = try #require(
+            ChatState.fold(
+                try Decisions.createGroup(
+                    requester: alice, name: "t", memberIDs: [bob], unknownMembers: [], chatID: ChatID("g"), now: now)))
+        state = try #require(
+            ChatState.evolve(
+                state,
+                .memberAdded(
+                    MemberAdded(chatID: state.chatID, userID: carol, role: .member, addedBy: alice, addedAt: now))))
+        state = try #require(
+            ChatState.evolve(
+                state,
+                .memberRemoved(MemberRemoved(chatID: state.chatID, userID: bob, removedBy: alice, removedAt: now))))
         #expect(state.members == [alice: .admin, carol: .member])
     }
 }
@@ -180,7 +250,10 @@ func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLoc
 @Suite struct MessageDecisionsTests {
     let chat = group([alice: .admin, bob: .member])
 
-    func send(_ content: String, by sender: UserID = alice, in chat: ChatState?, clientID: String? = nil, previous: MessageReference? = nil) throws(ChatError) -> Decisions.SendOutcome {
+    func send(
+        _ content: String, by sender: UserID = alice, in chat: ChatState?, clientID: String? = nil,
+        previous: MessageReference? = nil
+    ) throws(ChatError) -> Decisions.SendOutcome {
         try Decisions.sendMessage(
             requester: sender, chat: chat, content: content, clientMessageID: clientID, previous: previous,
             messageID: MessageID("m1"), now: now)
@@ -189,7 +262,10 @@ func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLoc
     @Test func aParticipantSendsAMessage() throws {
         #expect(
             try send("hello", in: chat, clientID: "c1")
-                == .send(MessageSent(messageID: MessageID("m1"), chatID: chat.chatID, senderID: alice, content: "hello", clientMessageID: "c1", sentAt: now)))
+                == .send(
+                    MessageSent(
+                        messageID: MessageID("m1"), chatID: chat.chatID, senderID: alice, content: "hello",
+                        clientMessageID: "c1", sentAt: now)))
     }
 
     @Test func contentRulesFollowTheContract() {
@@ -214,12 +290,20 @@ func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLoc
         let target = MessageReference(messageID: MessageID("m5"), chatID: chat.chatID, senderID: alice, position: 5)
         #expect(
             try Decisions.markRead(requester: bob, chat: chat, target: target, watermark: 3, now: now)
-                == [.messagesRead(MessagesRead(chatID: chat.chatID, readerID: bob, upToMessageID: target.messageID, readAt: now))])
+                == [
+                    .messagesRead(
+                        MessagesRead(chatID: chat.chatID, readerID: bob, upToMessageID: target.messageID, readAt: now))
+                ])
         #expect(try Decisions.markRead(requester: bob, chat: chat, target: target, watermark: 5, now: now).isEmpty)
         #expect(try Decisions.markRead(requester: bob, chat: chat, target: target, watermark: 9, now: now).isEmpty)
         #expect(try Decisions.markRead(requester: bob, chat: chat, target: nil, watermark: nil, now: now).isEmpty)
-        expectError(.forbidden) { try Decisions.markRead(requester: carol, chat: chat, target: target, watermark: nil, now: now) }
-        let elsewhere = MessageReference(messageID: MessageID("m9"), chatID: ChatID("other"), senderID: alice, position: 9)
-        expectError(.invalidRequest) { try Decisions.markRead(requester: bob, chat: chat, target: elsewhere, watermark: nil, now: now) }
+        expectError(.forbidden) {
+            try Decisions.markRead(requester: carol, chat: chat, target: target, watermark: nil, now: now)
+        }
+        let elsewhere = MessageReference(
+            messageID: MessageID("m9"), chatID: ChatID("other"), senderID: alice, position: 9)
+        expectError(.invalidRequest) {
+            try Decisions.markRead(requester: bob, chat: chat, target: elsewhere, watermark: nil, now: now)
+        }
     }
 }

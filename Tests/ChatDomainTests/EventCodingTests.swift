@@ -3,22 +3,31 @@ import Testing
 
 @Suite struct EventCodingTests {
     @Test func everyEventRoundTripsThroughItsEncoding() throws {
-        let hash = PasswordHash(algorithm: "scrypt", rounds: 1024, blockSize: 8, parallelism: 1, salt: "c2FsdA==", hash: "aGFzaA==")
+        let hash = PasswordHash(
+            algorithm: "scrypt", rounds: 1024, blockSize: 8, parallelism: 1, salt: "c2FsdA==", hash: "aGFzaA==")
         let events: [ChatEvent] = [
             .userRegistered(UserRegistered(userID: alice, username: "alice", password: hash, registeredAt: now)),
             .sessionStarted(SessionStarted(userID: alice, tokenHash: "ab", startedAt: now, expiresAt: now)),
             .sessionEnded(SessionEnded(userID: alice, tokenHash: "ab", endedAt: now)),
-            .directChatCreated(DirectChatCreated(chatID: ChatID("d"), participants: [alice, bob], createdBy: alice, createdAt: now)),
-            .groupCreated(GroupCreated(chatID: ChatID("g"), name: "n", createdBy: alice, members: [.init(userID: alice, role: .admin)], createdAt: now)),
+            .directChatCreated(
+                DirectChatCreated(chatID: ChatID("d"), participants: [alice, bob], createdBy: alice, createdAt: now)),
+            .groupCreated(
+                GroupCreated(
+                    chatID: ChatID("g"), name: "n", createdBy: alice, members: [.init(userID: alice, role: .admin)],
+                    createdAt: now)),
             .memberAdded(MemberAdded(chatID: ChatID("g"), userID: bob, role: .member, addedBy: alice, addedAt: now)),
             .memberRemoved(MemberRemoved(chatID: ChatID("g"), userID: bob, removedBy: alice, removedAt: now)),
-            .messageSent(MessageSent(messageID: MessageID("m"), chatID: ChatID("g"), senderID: alice, content: "hé \"q\" /", clientMessageID: nil, sentAt: now)),
+            .messageSent(
+                MessageSent(
+                    messageID: MessageID("m"), chatID: ChatID("g"), senderID: alice, content: "hé \"q\" /",
+                    clientMessageID: nil, sentAt: now)),
             .messagesRead(MessagesRead(chatID: ChatID("g"), readerID: bob, upToMessageID: MessageID("m"), readAt: now)),
         ]
         #expect(Set(events.map(\.kind)) == Set(ChatEvent.Kind.allCases))
         for event in events {
             let encoded = try event.encoded()
-            #expect(try ChatEvent(type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data) == event)
+            #expect(
+                try ChatEvent(type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data) == event)
             #expect(try event.encoded() == encoded, "encoding is deterministic")
         }
     }
@@ -27,11 +36,17 @@ import Testing
         let v1 = #"{"chat_id":"g","message_id":"m","sender_id":"u","sent_at":"2026-11-28T10:30:00.000Z","text":"old"}"#
         let event = try ChatEvent(type: "message_sent", schemaVersion: 1, data: Array(v1.utf8))
         #expect(
-            event == .messageSent(MessageSent(messageID: MessageID("m"), chatID: ChatID("g"), senderID: UserID("u"), content: "old", clientMessageID: nil, sentAt: Timestamp(iso8601: "2026-11-28T10:30:00.000Z")!)))
+            event
+                == .messageSent(
+                    MessageSent(
+                        messageID: MessageID("m"), chatID: ChatID("g"), senderID: UserID("u"), content: "old",
+                        clientMessageID: nil, sentAt: Timestamp(iso8601: "2026-11-28T10:30:00.000Z")!)))
     }
 
     @Test func unknownTypesFutureVersionsAndBadDataAreTypedErrors() {
-        #expect(throws: ChatEventDecodingError.unknownType("nope")) { try ChatEvent(type: "nope", schemaVersion: 1, data: []) }
+        #expect(throws: ChatEventDecodingError.unknownType("nope")) {
+            try ChatEvent(type: "nope", schemaVersion: 1, data: [])
+        }
         #expect(throws: ChatEventDecodingError.unsupportedSchemaVersion(type: "message_sent", version: 3)) {
             try ChatEvent(type: "message_sent", schemaVersion: 3, data: Array("{}".utf8))
         }

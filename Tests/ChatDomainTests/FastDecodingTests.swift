@@ -13,7 +13,8 @@ import Testing
     @Test(arguments: contents)
     func messagesDecodeLikeJSONDecoder(_ content: String) throws {
         for clientID in [#""client_message_id":"c-1","#, #""client_message_id":null,"#, ""] {
-            let json = #"{"chat_id":"g1",\#(clientID)"content":"\#(content)","message_id":"m1","sender_id":"u1","sent_at":"2026-11-28T10:30:00.000Z"}"#
+            let json =
+                #"{"chat_id":"g1",\#(clientID)"content":"\#(content)","message_id":"m1","sender_id":"u1","sent_at":"2026-11-28T10:30:00.000Z"}"#
             let fast = try #require(ChatEvent.decodeFast(kind: .messageSent, schemaVersion: 2, data: Array(json.utf8)))
             let reference = try JSONDecoder().decode(MessageSent.self, from: Data(json.utf8))
             #expect(fast == .messageSent(reference))
@@ -21,7 +22,8 @@ import Testing
     }
 
     @Test func readReceiptsDecodeLikeJSONDecoder() throws {
-        let json = #" { "chat_id" : "g1", "reader_id":"u2" ,"up_to_message_id":"m9","read_at":"2026-11-28T10:30:00.000Z"} "#
+        let json =
+            #" { "chat_id" : "g1", "reader_id":"u2" ,"up_to_message_id":"m9","read_at":"2026-11-28T10:30:00.000Z"} "#
         let fast = try #require(ChatEvent.decodeFast(kind: .messagesRead, schemaVersion: 1, data: Array(json.utf8)))
         #expect(fast == .messagesRead(try JSONDecoder().decode(MessagesRead.self, from: Data(json.utf8))))
     }
@@ -40,7 +42,9 @@ import Testing
     }
 
     @Test func invalidUTF8FallsBack() {
-        var bytes = Array(#"{"chat_id":"g1","content":"x","message_id":"m1","sender_id":"u1","sent_at":"2026-11-28T10:30:00.000Z"}"#.utf8)
+        var bytes = Array(
+            #"{"chat_id":"g1","content":"x","message_id":"m1","sender_id":"u1","sent_at":"2026-11-28T10:30:00.000Z"}"#
+                .utf8)
         bytes[27] = 0xff  // the "x" of content
         #expect(ChatEvent.decodeFast(kind: .messageSent, schemaVersion: 2, data: bytes) == nil)
     }

@@ -1,6 +1,7 @@
 import ChatTestSupport
 import Foundation
 import Testing
+
 @testable import EventStore
 
 /// A query that stops at its first row must not leave its reader on an old snapshot.
@@ -20,7 +21,8 @@ import Testing
     @Test func aReaderSeesCommitsMadeAfterAQueryThatStoppedMidResult() async throws {
         let log = try await SQLiteEventLog.open(
             path: directory.path("log.db"), configuration: .init(readerCount: 1))
-        _ = try await log.append([event("a", "{}"), event("b", "{}")], to: "s", expectedVersion: .any, metadata: .init())
+        _ = try await log.append(
+            [event("a", "{}"), event("b", "{}")], to: "s", expectedVersion: .any, metadata: .init())
         #expect(try await firstPosition(log) == 1)
         _ = try await log.append([event("c", "{}")], to: "s", expectedVersion: .any, metadata: .init())
         let count = try await log.withReader { try $0.scalarInt64("SELECT count(*) FROM events") }

@@ -1,6 +1,7 @@
 import ChatTestSupport
 import Foundation
 import Testing
+
 @testable import EventStore
 
 @Suite struct SQLiteEventLogTests {
@@ -38,7 +39,9 @@ import Testing
         await #expect {
             _ = try await log.append([event("b", "{}")], to: "s", expectedVersion: .noStream, metadata: .init())
         } throws: { error in
-            guard case EventStoreError.wrongExpectedVersion(let stream, .noStream, let actual) = error else { return false }
+            guard case EventStoreError.wrongExpectedVersion(let stream, .noStream, let actual) = error else {
+                return false
+            }
             return stream == "s" && actual == 1
         }
         await #expect(throws: EventStoreError.self) {
@@ -60,9 +63,15 @@ import Testing
         let gate = DispatchSemaphore(value: 0)
         let held = Task { try await log.withWriter { _ in gate.wait() } }
         try await waitUntil { batches.count == 1 }
-        let good1 = Task { try await log.append([event("x", "{}")], to: "a", expectedVersion: .noStream, metadata: .init()) }
-        let bad = Task { try await log.append([event("x", "{}")], to: "taken", expectedVersion: .noStream, metadata: .init()) }
-        let good2 = Task { try await log.append([event("x", "{}")], to: "b", expectedVersion: .noStream, metadata: .init()) }
+        let good1 = Task {
+            try await log.append([event("x", "{}")], to: "a", expectedVersion: .noStream, metadata: .init())
+        }
+        let bad = Task {
+            try await log.append([event("x", "{}")], to: "taken", expectedVersion: .noStream, metadata: .init())
+        }
+        let good2 = Task {
+            try await log.append([event("x", "{}")], to: "b", expectedVersion: .noStream, metadata: .init())
+        }
         try await waitUntil { log.pendingAppendCount == 3 }
         gate.signal()
         try await held.value
@@ -107,7 +116,8 @@ import Testing
     @Test func committedEventsSurviveReopening() async throws {
         let path = directory.path("log.db")
         let log = try await SQLiteEventLog.open(path: path)
-        _ = try await log.append([event("a", "{}"), event("b", "{}")], to: "s", expectedVersion: .any, metadata: .init())
+        _ = try await log.append(
+            [event("a", "{}"), event("b", "{}")], to: "s", expectedVersion: .any, metadata: .init())
         await log.close()
         let reopened = try await SQLiteEventLog.open(path: path)
         #expect(try await reopened.headPosition() == 2)
@@ -146,7 +156,8 @@ import Testing
     @Test func aProjectionRefusalRollsBackOnlyThatAppend() async throws {
         let log = try await SQLiteEventLog.open(path: directory.path("log.db"), projection: RefusingProjection())
         await #expect {
-            _ = try await log.append([event("ok", "{}"), event("refused", "{}")], to: "s", expectedVersion: .any, metadata: .init())
+            _ = try await log.append(
+                [event("ok", "{}"), event("refused", "{}")], to: "s", expectedVersion: .any, metadata: .init())
         } throws: { error in
             guard case EventStoreError.rejectedByProjection = error else { return false }
             return true
@@ -160,7 +171,8 @@ import Testing
         // A tiny in-memory window forces the subscriber through the disk path as well.
         let log = try await SQLiteEventLog.open(path: directory.path("log.db"), configuration: .init(tailCapacity: 4))
         for index in 1...10 {
-            _ = try await log.append([event("e", #"{"i":\#(index)}"#)], to: "s", expectedVersion: .any, metadata: .init())
+            _ = try await log.append(
+                [event("e", #"{"i":\#(index)}"#)], to: "s", expectedVersion: .any, metadata: .init())
         }
         let received = Task {
             var positions = [Int64]()
@@ -174,7 +186,8 @@ import Testing
             for writer in 0..<5 {
                 group.addTask {
                     for _ in 0..<10 {
-                        _ = try await log.append([event("e", "{}")], to: "w\(writer)", expectedVersion: .any, metadata: .init())
+                        _ = try await log.append(
+                            [event("e", "{}")], to: "w\(writer)", expectedVersion: .any, metadata: .init())
                     }
                 }
             }

@@ -1,6 +1,7 @@
 import ChatTestSupport
 import Foundation
 import Testing
+
 @testable import EventStore
 
 /// Another writer of the same file — a second process, or a second connection, which SQLite
@@ -14,7 +15,8 @@ struct SharedFileTests {
         let path = directory.path("log.db")
         let served = try await SQLiteEventLog.open(path: path)
         let other = try await SQLiteEventLog.open(path: path)
-        _ = try await served.append([event("e", #"{"by":"served"}"#)], to: "s", expectedVersion: .any, metadata: .init())
+        _ = try await served.append(
+            [event("e", #"{"by":"served"}"#)], to: "s", expectedVersion: .any, metadata: .init())
         let subscriber = Task {
             var seen = [(Int64, String)]()
             for try await recorded in served.subscribe(after: 0) {
@@ -24,14 +26,18 @@ struct SharedFileTests {
             return seen
         }
         // Two positions the served log never published, then one of its own after them.
-        _ = try await other.append([event("e", #"{"by":"other"}"#), event("e", #"{"by":"other"}"#)], to: "t", expectedVersion: .any, metadata: .init())
-        let own = try await served.append([event("e", #"{"by":"served"}"#)], to: "s", expectedVersion: .any, metadata: .init())
+        _ = try await other.append(
+            [event("e", #"{"by":"other"}"#), event("e", #"{"by":"other"}"#)], to: "t", expectedVersion: .any,
+            metadata: .init())
+        let own = try await served.append(
+            [event("e", #"{"by":"served"}"#)], to: "s", expectedVersion: .any, metadata: .init())
         #expect(own.events.map(\.position) == [4], "the writer continues after the other writer's events")
 
         let seen = try await subscriber.value
         #expect(seen.map(\.0) == [1, 2, 3, 4])
         #expect(seen.map(\.1) == [#"{"by":"served"}"#, #"{"by":"other"}"#, #"{"by":"other"}"#, #"{"by":"served"}"#])
-        #expect(try HashChainVerifier.verify(on: EventLogFile.openExisting(path: path, readOnly: true)) == 4, "one chain")
+        #expect(
+            try HashChainVerifier.verify(on: EventLogFile.openExisting(path: path, readOnly: true)) == 4, "one chain")
         await other.close()
         await served.close()
     }
@@ -70,7 +76,8 @@ struct SharedFileTests {
 
     private func recorded(_ position: Int64) -> RecordedEvent {
         RecordedEvent(
-            position: position, streamID: "s", streamVersion: position, type: "e", schemaVersion: 1, data: Array("{}".utf8),
+            position: position, streamID: "s", streamVersion: position, type: "e", schemaVersion: 1,
+            data: Array("{}".utf8),
             metadata: Array("{}".utf8), recordedAt: 0, hash: [])
     }
 }

@@ -1,6 +1,7 @@
 import ChatTestSupport
 import Foundation
 import Testing
+
 @testable import EventStore
 
 /// Under a steady stream of commits the WAL must still start over, or it grows without bound.

@@ -1,6 +1,7 @@
 import ChatTestSupport
 import Foundation
 import Testing
+
 @testable import EventStore
 
 /// A crash can leave the WAL's last transaction torn (cut short, or with garbage where its
@@ -20,7 +21,8 @@ import Testing
         let live = directory.path("live.db")
         let log = try await SQLiteEventLog.open(path: live, configuration: .init(checkpointThresholdPages: 1_000_000))
         for number in 1...Self.transactions {
-            _ = try await log.append([event("e", #"{"n":\#(number)}"#)], to: "s", expectedVersion: .any, metadata: .init())
+            _ = try await log.append(
+                [event("e", #"{"n":\#(number)}"#)], to: "s", expectedVersion: .any, metadata: .init())
         }
         let image = directory.path("image.db")
         try FileManager.default.copyItem(atPath: live, toPath: image)

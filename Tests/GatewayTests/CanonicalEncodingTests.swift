@@ -1,9 +1,10 @@
-import JSON
 import ChatDomain
 import EventStore
 import Foundation
+import JSON
 import Projections
 import Testing
+
 @testable import Gateway
 
 /// The hand-written encodings of the busiest JSON must be byte for byte what `JSONEncoder`
@@ -34,29 +35,38 @@ import Testing
 
     @Test(arguments: awkward) func metadata(value: String) throws {
         let full = EventMetadata(
-            actor: value, requestID: "1.50", causationID: "c", correlationID: value, framing: "websocket", connectionID: "k")
+            actor: value, requestID: "1.50", causationID: "c", correlationID: value, framing: "websocket",
+            connectionID: "k")
         for metadata in [full, EventMetadata(), EventMetadata(actor: "u1", framing: "tcp")] {
             #expect(text(try metadata.encoded()) == text(try encoder.encode(metadata)))
         }
     }
 
     @Test(arguments: awkward) func messagePushes(content: String) throws {
-        for (readBy, readAt) in [([UserID](), String?.none), ([UserID("u2"), UserID("u3")], "2026-11-28T10:00:00.000Z")] {
+        for (readBy, readAt) in [
+            ([UserID](), String?.none), ([UserID("u2"), UserID("u3")], "2026-11-28T10:00:00.000Z"),
+        ] {
             let view = MessageView(
-                id: MessageID("m1"), chatID: ChatID("g1"), senderID: UserID("u1"), senderUsername: content, content: content,
+                id: MessageID("m1"), chatID: ChatID("g1"), senderID: UserID("u1"), senderUsername: content,
+                content: content,
                 timestamp: "2026-11-28T10:00:00.000Z", readBy: readBy, readAt: readAt, position: 7)
-            #expect(text(PushEncoder.messageNew(view, position: 7)) == text(PushEncoder.encode("message:new", position: 7, payload: view)))
+            #expect(
+                text(PushEncoder.messageNew(view, position: 7))
+                    == text(PushEncoder.encode("message:new", position: 7, payload: view)))
         }
         let read = PushEncoder.MessagesRead(
             chat_session_id: ChatID(content), reader_id: UserID("u2"), up_to_message_id: MessageID("m1"),
             read_at: Timestamp(millisecondsSinceEpoch: 0))
-        #expect(text(PushEncoder.messageRead(read, position: 9)) == text(PushEncoder.encode("message:read", position: 9, payload: read)))
+        #expect(
+            text(PushEncoder.messageRead(read, position: 9))
+                == text(PushEncoder.encode("message:read", position: 9, payload: read)))
     }
 
     @Test func messageAck() throws {
         for duplicate in [false, true] {
             let result = ChatService.MessageResult(
-                message_id: MessageID("m\"1"), timestamp: "2026-11-28T10:00:00.000Z", position: 1 << 40, duplicate: duplicate)
+                message_id: MessageID("m\"1"), timestamp: "2026-11-28T10:00:00.000Z", position: 1 << 40,
+                duplicate: duplicate)
             #expect(text(result.canonicalJSON) == text(try encoder.encode(result)))
         }
     }

@@ -46,8 +46,10 @@ struct ChatServiceHarness {
     /// Registers and logs in `username` on a new connection.
     func user(_ username: String) async throws -> (connection: Connection, id: String, token: String) {
         let connection = connection()
-        let registered = try await send(#"{"type":"register","username":"\#(username)","password":"password-1"}"#, on: connection)
-        let login = try await send(#"{"type":"login","username":"\#(username)","password":"password-1"}"#, on: connection)
+        let registered = try await send(
+            #"{"type":"register","username":"\#(username)","password":"password-1"}"#, on: connection)
+        let login = try await send(
+            #"{"type":"login","username":"\#(username)","password":"password-1"}"#, on: connection)
         return (connection, registered["user_id"] as! String, login["token"] as! String)
     }
 }

@@ -7,11 +7,16 @@ import Testing
     @Test func registerLoginAndAuthFollowTheContract() async throws {
         let h = try await ChatServiceHarness.make()
         let c = h.connection()
-        let registered = try await h.send(#"{"type":"register","username":"Alice","password":"password-1","request_id":1}"#, on: c)
+        let registered = try await h.send(
+            #"{"type":"register","username":"Alice","password":"password-1","request_id":1}"#, on: c)
         #expect(registered.isOK)
         #expect(registered["username"] as? String == "Alice")
-        #expect(try await h.send(#"{"type":"register","username":"aLiCe","password":"password-1"}"#, on: c).code == "username_taken")
-        #expect(try await h.send(#"{"type":"register","username":"a b","password":"password-1"}"#, on: c).code == "invalid_request")
+        #expect(
+            try await h.send(#"{"type":"register","username":"aLiCe","password":"password-1"}"#, on: c).code
+                == "username_taken")
+        #expect(
+            try await h.send(#"{"type":"register","username":"a b","password":"password-1"}"#, on: c).code
+                == "invalid_request")
         #expect(try await h.send(#"{"type":"get_user_chats"}"#, on: c).code == "not_authenticated")
 
         let wrong = try await h.send(#"{"type":"login","username":"alice","password":"password-2"}"#, on: c)
@@ -26,7 +31,9 @@ import Testing
         #expect((login["token"] as? String)?.count == 64)
         #expect(Timestamp(iso8601: login["expires_at"] as? String ?? "") != nil)
         #expect((login["position"] as? Int ?? 0) > 0)
-        #expect(try await h.send(#"{"type":"login","username":"alice","password":"password-1"}"#, on: c).code == "already_authenticated")
+        #expect(
+            try await h.send(#"{"type":"login","username":"alice","password":"password-1"}"#, on: c).code
+                == "already_authenticated")
         #expect(try await h.send(#"{"type":"get_user_chats"}"#, on: c).isOK)
 
         let other = h.connection()
@@ -34,7 +41,10 @@ import Testing
         let auth = try await h.send(#"{"type":"auth","token":"\#(login["token"] as! String)","since":0}"#, on: other)
         #expect(auth.isOK)
         #expect(auth["username"] as? String == "Alice")
-        guard case .authenticated(_, let since)? = other.effects.last else { Issue.record("not authenticated"); return }
+        guard case .authenticated(_, let since)? = other.effects.last else {
+            Issue.record("not authenticated")
+            return
+        }
         #expect(since == 0)
     }
 
@@ -44,9 +54,15 @@ import Testing
         let second = h.connection()
         let secondLogin = try await h.send(#"{"type":"login","username":"alice","password":"password-1"}"#, on: second)
         #expect(try await h.send(#"{"type":"logout"}"#, on: alice.connection).isOK)
-        guard case .loggedOut? = alice.connection.effects.last else { Issue.record("no logout effect"); return }
-        #expect(try await h.send(#"{"type":"auth","token":"\#(alice.token)"}"#, on: h.connection()).code == "invalid_token")
-        #expect(try await h.send(#"{"type":"auth","token":"\#(secondLogin["token"] as! String)"}"#, on: h.connection()).isOK)
+        guard case .loggedOut? = alice.connection.effects.last else {
+            Issue.record("no logout effect")
+            return
+        }
+        #expect(
+            try await h.send(#"{"type":"auth","token":"\#(alice.token)"}"#, on: h.connection()).code == "invalid_token")
+        #expect(
+            try await h.send(#"{"type":"auth","token":"\#(secondLogin["token"] as! String)"}"#, on: h.connection()).isOK
+        )
     }
 
     @Test func requestIDsAreEchoedVerbatimAndOmittedWhenAbsent() async throws {
@@ -79,12 +95,22 @@ import Testing
         let h = try await ChatServiceHarness.make()
         let alice = try await h.user("alice")
         let c = alice.connection
-        #expect(try await h.send(#"{"type":"list_users","limit":0}"#, on: c)["message"] as? String == "limit must be an integer from 1 to 200")
+        #expect(
+            try await h.send(#"{"type":"list_users","limit":0}"#, on: c)["message"] as? String
+                == "limit must be an integer from 1 to 200")
         #expect(try await h.send(#"{"type":"list_users","limit":2.5}"#, on: c).code == "invalid_request")
-        #expect(try await h.send(#"{"type":"message","chat_id":"x"}"#, on: c)["message"] as? String == "chat_id and content required")
-        #expect(try await h.send(#"{"type":"message","chat_id":"x","content":""}"#, on: c)["message"] as? String == "content must not be empty")
-        #expect(try await h.send(#"{"type":"create_group","group_name":"g","member_ids":"u1"}"#, on: c)["message"] as? String == "member_ids must be an array of strings")
-        #expect(try await h.send(#"{"type":"create_chat","user_id":12}"#, on: c)["message"] as? String == "user_id must be a string")
+        #expect(
+            try await h.send(#"{"type":"message","chat_id":"x"}"#, on: c)["message"] as? String
+                == "chat_id and content required")
+        #expect(
+            try await h.send(#"{"type":"message","chat_id":"x","content":""}"#, on: c)["message"] as? String
+                == "content must not be empty")
+        #expect(
+            try await h.send(#"{"type":"create_group","group_name":"g","member_ids":"u1"}"#, on: c)["message"]
+                as? String == "member_ids must be an array of strings")
+        #expect(
+            try await h.send(#"{"type":"create_chat","user_id":12}"#, on: c)["message"] as? String
+                == "user_id must be a string")
     }
 
     @Test func directChatsMessagesAndIdempotentSends() async throws {
@@ -98,21 +124,33 @@ import Testing
         let again = try await h.send(#"{"type":"create_chat","user_id":"\#(alice.id)"}"#, on: bob.connection)
         #expect(again["created"] as? Bool == false)
         #expect(again["chat_id"] as? String == chatID)
-        #expect(try await h.send(#"{"type":"create_chat","user_id":"\#(alice.id)"}"#, on: alice.connection).code == "invalid_request")
-        #expect(try await h.send(#"{"type":"create_chat","user_id":"u-missing"}"#, on: alice.connection).code == "user_not_found")
+        #expect(
+            try await h.send(#"{"type":"create_chat","user_id":"\#(alice.id)"}"#, on: alice.connection).code
+                == "invalid_request")
+        #expect(
+            try await h.send(#"{"type":"create_chat","user_id":"u-missing"}"#, on: alice.connection).code
+                == "user_not_found")
 
-        let sent = try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"hi","client_message_id":"k1"}"#, on: alice.connection)
+        let sent = try await h.send(
+            #"{"type":"message","chat_id":"\#(chatID)","content":"hi","client_message_id":"k1"}"#, on: alice.connection)
         #expect(sent["duplicate"] as? Bool == false)
-        let retry = try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"hi","client_message_id":"k1"}"#, on: alice.connection)
+        let retry = try await h.send(
+            #"{"type":"message","chat_id":"\#(chatID)","content":"hi","client_message_id":"k1"}"#, on: alice.connection)
         #expect(retry["duplicate"] as? Bool == true)
         #expect(retry["message_id"] as? String == sent["message_id"] as? String)
         #expect(retry["timestamp"] as? String == sent["timestamp"] as? String)
         #expect(retry["position"] as? Int == sent["position"] as? Int)
 
-        #expect(try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"hi"}"#, on: carol.connection).code == "forbidden")
-        #expect(try await h.send(#"{"type":"message","chat_id":"nope","content":"hi"}"#, on: alice.connection).code == "chat_not_found")
+        #expect(
+            try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"hi"}"#, on: carol.connection).code
+                == "forbidden")
+        #expect(
+            try await h.send(#"{"type":"message","chat_id":"nope","content":"hi"}"#, on: alice.connection).code
+                == "chat_not_found")
         let long = String(repeating: "x", count: 4001)
-        #expect(try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"\#(long)"}"#, on: alice.connection).code == "content_too_long")
+        #expect(
+            try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"\#(long)"}"#, on: alice.connection)
+                .code == "content_too_long")
 
         let page = try await h.send(#"{"type":"get_messages","chat_id":"\#(chatID)"}"#, on: bob.connection)
         let messages = try #require(page["messages"] as? [[String: Any]])
@@ -120,7 +158,9 @@ import Testing
         #expect(messages[0]["read_by"] as? [String] == [bob.id])
         #expect(messages[0]["read_at"] is String)
         #expect(page["has_more"] as? Bool == false)
-        #expect(try await h.send(#"{"type":"get_messages","chat_id":"\#(chatID)"}"#, on: carol.connection).code == "forbidden")
+        #expect(
+            try await h.send(#"{"type":"get_messages","chat_id":"\#(chatID)"}"#, on: carol.connection).code
+                == "forbidden")
 
         let chats = try await h.send(#"{"type":"get_user_chats"}"#, on: alice.connection)
         let chat = try #require((chats["chats"] as? [[String: Any]])?.first)
@@ -134,12 +174,18 @@ import Testing
         let h = try await ChatServiceHarness.make()
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
-        let chatID = try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)["chat_id"] as! String
-        let message = try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"one"}"#, on: alice.connection)["message_id"] as! String
+        let chatID =
+            try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)["chat_id"]
+            as! String
+        let message =
+            try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"one"}"#, on: alice.connection)[
+                "message_id"] as! String
         let line = #"{"type":"mark_read","chat_id":"\#(chatID)","message_id":"\#(message)"}"#
         #expect(try await h.send(line, on: bob.connection)["advanced"] as? Bool == true)
         #expect(try await h.send(line, on: bob.connection)["advanced"] as? Bool == false)
-        #expect(try await h.send(#"{"type":"mark_read","chat_id":"\#(chatID)","message_id":"m-none"}"#, on: bob.connection).code == "invalid_request")
+        #expect(
+            try await h.send(#"{"type":"mark_read","chat_id":"\#(chatID)","message_id":"m-none"}"#, on: bob.connection)
+                .code == "invalid_request")
     }
 
     @Test func groupMembershipRules() async throws {
@@ -147,8 +193,11 @@ import Testing
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
         let carol = try await h.user("carol")
-        #expect(try await h.send(#"{"type":"create_group","group_name":"g","member_ids":["u-x"]}"#, on: alice.connection).code == "user_not_found")
-        let group = try await h.send(#"{"type":"create_group","group_name":"Trip","member_ids":["\#(bob.id)"]}"#, on: alice.connection)
+        #expect(
+            try await h.send(#"{"type":"create_group","group_name":"g","member_ids":["u-x"]}"#, on: alice.connection)
+                .code == "user_not_found")
+        let group = try await h.send(
+            #"{"type":"create_group","group_name":"Trip","member_ids":["\#(bob.id)"]}"#, on: alice.connection)
         let groupID = group["group_id"] as! String
         #expect(group["chat_id"] as? String == groupID)
 
@@ -161,8 +210,12 @@ import Testing
         #expect(try await h.send(removeBob, on: carol.connection).code == "forbidden")
         #expect(try await h.send(removeBob, on: bob.connection)["removed"] as? Bool == true)
         #expect(try await h.send(removeBob, on: alice.connection)["removed"] as? Bool == false)
-        #expect(try await h.send(#"{"type":"get_messages","chat_id":"\#(groupID)"}"#, on: bob.connection).code == "forbidden")
-        #expect(try await h.send(#"{"type":"message","chat_id":"\#(groupID)","content":"back?"}"#, on: bob.connection).code == "forbidden")
+        #expect(
+            try await h.send(#"{"type":"get_messages","chat_id":"\#(groupID)"}"#, on: bob.connection).code
+                == "forbidden")
+        #expect(
+            try await h.send(#"{"type":"message","chat_id":"\#(groupID)","content":"back?"}"#, on: bob.connection).code
+                == "forbidden")
         let bobsChats = try await h.send(#"{"type":"get_user_chats"}"#, on: bob.connection)
         #expect((bobsChats["chats"] as? [Any])?.isEmpty == true)
     }
@@ -172,9 +225,15 @@ import Testing
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
         let carol = try await h.user("carol")
-        let groupID = try await h.send(#"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)","\#(carol.id)"]}"#, on: alice.connection)["chat_id"] as! String
+        let groupID =
+            try await h.send(
+                #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)","\#(carol.id)"]}"#,
+                on: alice.connection)["chat_id"] as! String
         #expect(try await h.send(#"{"type":"typing","chat_id":"\#(groupID)"}"#, on: bob.connection).isOK)
-        guard case .typing(_, let from, let to)? = bob.connection.effects.last else { Issue.record("no typing effect"); return }
+        guard case .typing(_, let from, let to)? = bob.connection.effects.last else {
+            Issue.record("no typing effect")
+            return
+        }
         #expect(from.rawValue == bob.id)
         #expect(Set(to.map(\.rawValue)) == [alice.id, carol.id])
     }
@@ -183,9 +242,12 @@ import Testing
         let h = try await ChatServiceHarness.make()
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
-        let chatID = try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)["chat_id"] as! String
+        let chatID =
+            try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)["chat_id"]
+            as! String
         await h.log.close()
-        let response = try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"lost?","request_id":"r"}"#, on: alice.connection)
+        let response = try await h.send(
+            #"{"type":"message","chat_id":"\#(chatID)","content":"lost?","request_id":"r"}"#, on: alice.connection)
         #expect(response.code == "unavailable")
         #expect(response["request_id"] as? String == "r")
     }

@@ -13,8 +13,10 @@ import Testing
         let other = ChatService(log: h.log, configuration: .init(passwordParameters: .fastForTesting))
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
-        let groupID = try await h.send(
-            #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)"]}"#, on: alice.connection)["chat_id"] as! String
+        let groupID =
+            try await h.send(
+                #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)"]}"#, on: alice.connection)[
+                "chat_id"] as! String
         let send = #"{"type":"message","chat_id":"\#(groupID)","content":"hi"}"#
         #expect(try await h.send(send, on: bob.connection).isOK)  // caches the group with bob in it
 
@@ -33,8 +35,10 @@ import Testing
         let h = try await ChatServiceHarness.make()
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
-        let groupID = try await h.send(
-            #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)"]}"#, on: alice.connection)["chat_id"] as! String
+        let groupID =
+            try await h.send(
+                #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)"]}"#, on: alice.connection)[
+                "chat_id"] as! String
         let send = #"{"type":"message","chat_id":"\#(groupID)","content":"once","client_message_id":"c1"}"#
         let first = try await h.send(send, on: bob.connection)
         let again = try await h.send(send, on: bob.connection)
@@ -42,7 +46,8 @@ import Testing
         #expect(again["message_id"] as? String == first["message_id"] as? String)
         #expect(again["timestamp"] as? String == first["timestamp"] as? String)
 
-        _ = try await h.send(#"{"type":"remove_group_member","group_id":"\#(groupID)","user_id":"\#(bob.id)"}"#, on: bob.connection)
+        _ = try await h.send(
+            #"{"type":"remove_group_member","group_id":"\#(groupID)","user_id":"\#(bob.id)"}"#, on: bob.connection)
         let afterLeaving = try await h.send(send, on: bob.connection)
         #expect(afterLeaving["duplicate"] as? Bool == true)
         #expect(afterLeaving["message_id"] as? String == first["message_id"] as? String)

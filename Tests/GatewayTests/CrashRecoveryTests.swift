@@ -27,7 +27,9 @@ struct CrashRecoveryTests {
         // Keep many sends in flight, then kill the process while they are being committed.
         var acknowledged = [String]()
         let total = 400
-        try await alice.write((0..<total).map { #"{"type":"message","chat_id":"\#(chatID)","content":"m\#($0)","request_id":\#($0)}"# }.joined(separator: "\n") + "\n")
+        try await alice.write(
+            (0..<total).map { #"{"type":"message","chat_id":"\#(chatID)","content":"m\#($0)","request_id":\#($0)}"# }
+                .joined(separator: "\n") + "\n")
         while acknowledged.count < 100, let reply = try await response(alice) {
             if let id = reply["message_id"] as? String { acknowledged.append(id) }
         }
@@ -52,12 +54,17 @@ struct CrashRecoveryTests {
             let messages = current["messages"] as? [[String: Any]] ?? []
             stored.formUnion(messages.compactMap { $0["id"] as? String })
             guard current["has_more"] as? Bool == true, let oldest = messages.first?["id"] as? String else { break }
-            try await reader.write(#"{"type":"get_messages","chat_id":"\#(chatID)","limit":200,"before":"\#(oldest)"}"# + "\n")
+            try await reader.write(
+                #"{"type":"get_messages","chat_id":"\#(chatID)","limit":200,"before":"\#(oldest)"}"# + "\n")
             page = try await response(reader)
         }
         let lost = Set(acknowledged).subtracting(stored)
         #expect(lost.isEmpty, "acknowledged but lost: \(lost.count)")
         child.kill()
-        #expect(try ProjectionVerifier.verify(path: database) == .verified(events: try EventLogFile.headPosition(on: EventLogFile.openExisting(path: database, readOnly: true))))
+        #expect(
+            try ProjectionVerifier.verify(path: database)
+                == .verified(
+                    events: try EventLogFile.headPosition(on: EventLogFile.openExisting(path: database, readOnly: true))
+                ))
     }
 }

@@ -26,7 +26,9 @@ struct FloodTests {
         try await sendBurst((1...Self.burst).map { #"{"type":"ping","request_id":\#($0)}"# }, over: client, framing)
         let (answers, closeCode) = try await readUntilClosed(client, framing)
 
-        #expect(answers.map { $0["request_id"] as? Int } == Array(stride(from: 1, through: answers.count, by: 1)), "one answer per command, in order")
+        #expect(
+            answers.map { $0["request_id"] as? Int } == Array(stride(from: 1, through: answers.count, by: 1)),
+            "one answer per command, in order")
         #expect(answers.count < Self.burst, "the flood was cut short")
         #expect(answers.contains { $0.isOK })
         #expect(answers.contains { $0["code"] as? String == "rate_limited" })
@@ -43,7 +45,9 @@ struct FloodTests {
         let gateway = try await GatewayHarness.start(configuration: Self.configuration)
         let setup = try await gateway.tcp()
         _ = try await command(setup, #"{"type":"register","username":"alice","password":"password-1"}"#)
-        let bobID = try await command(setup, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"] as! String
+        let bobID =
+            try await command(setup, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
+            as! String
         _ = try await command(setup, #"{"type":"login","username":"alice","password":"password-1"}"#)
         let chatID = try await command(setup, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
 
@@ -59,7 +63,9 @@ struct FloodTests {
 
         #expect(answers.first?["token"] != nil, "the login was answered first")
         let messageAnswers = answers.dropFirst()
-        #expect(messageAnswers.map { $0["request_id"] as? Int } == Array(stride(from: 1, through: messageAnswers.count, by: 1)))
+        #expect(
+            messageAnswers.map { $0["request_id"] as? Int }
+                == Array(stride(from: 1, through: messageAnswers.count, by: 1)))
         #expect(messageAnswers.contains { $0.isOK })
         #expect(messageAnswers.contains { $0["code"] as? String == "rate_limited" })
         if framing == .webSocket { #expect(closeCode == 1008) }
@@ -67,10 +73,12 @@ struct FloodTests {
         let acknowledged = Set(messageAnswers.filter(\.isOK).compactMap { $0["message_id"] as? String })
         let stored = try await gateway.log.read(after: 0, limit: 10_000).filter { $0.type == "message_sent" }
         let storedIDs = try stored.map { event in
-            try #require(try JSONSerialization.jsonObject(with: Data(event.data)) as? [String: Any])["message_id"] as! String
+            try #require(try JSONSerialization.jsonObject(with: Data(event.data)) as? [String: Any])["message_id"]
+                as! String
         }
         #expect(!storedIDs.isEmpty)
-        #expect(Set(storedIDs) == acknowledged, "every message in the log was acknowledged to its sender, and only those")
+        #expect(
+            Set(storedIDs) == acknowledged, "every message in the log was acknowledged to its sender, and only those")
         try await gateway.stop()
     }
 
@@ -85,7 +93,8 @@ struct FloodTests {
     private func sendBurst(_ commands: [String], over client: RawClient, _ framing: Framing) async throws {
         switch framing {
         case .tcp: try await client.write(commands.joined(separator: "\n") + "\n")
-        case .webSocket: try await client.write(commands.flatMap { RawClient.frame(opcode: 0x1, payload: Array($0.utf8)) })
+        case .webSocket:
+            try await client.write(commands.flatMap { RawClient.frame(opcode: 0x1, payload: Array($0.utf8)) })
         }
     }
 
@@ -103,7 +112,8 @@ struct FloodTests {
             while let frame = try await client.frame() {
                 if frame.opcode == 0x8 { return (answers, frame.closeCode) }
                 guard frame.opcode == 0x1 else { continue }
-                let message = try #require(try JSONSerialization.jsonObject(with: Data(frame.payload)) as? [String: Any])
+                let message = try #require(
+                    try JSONSerialization.jsonObject(with: Data(frame.payload)) as? [String: Any])
                 if message["status"] != nil { answers.append(message) }
             }
             return (answers, nil)

@@ -10,9 +10,15 @@ struct GatewayEndToEndTests {
         let alice = try await gateway.tcp()
         let bob = try await gateway.webSocket()
         #expect(try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#).isOK)
-        let bobID = try await command(ws: bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"] as! String
-        #expect(try await command(alice, #"{"type":"login","username":"alice","password":"password-1","request_id":1}"#)["request_id"] as? Int == 1)
-        #expect(try await command(ws: bob, #"{"type":"login","username":"bob","password":"password-1","request_id":"b"}"#)["request_id"] as? String == "b")
+        let bobID =
+            try await command(ws: bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
+            as! String
+        #expect(
+            try await command(alice, #"{"type":"login","username":"alice","password":"password-1","request_id":1}"#)[
+                "request_id"] as? Int == 1)
+        #expect(
+            try await command(ws: bob, #"{"type":"login","username":"bob","password":"password-1","request_id":"b"}"#)[
+                "request_id"] as? String == "b")
 
         let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
         let chatNew = try #require(try await bob.json())
@@ -29,7 +35,9 @@ struct GatewayEndToEndTests {
         #expect(payload["sender_username"] as? String == "alice")
         #expect(payload["read_by"] as? [String] == [])
 
-        #expect(try await command(ws: bob, #"{"type":"message","chat_id":"\#(chatID)","content":"hi from WebSocket"}"#).isOK)
+        #expect(
+            try await command(ws: bob, #"{"type":"message","chat_id":"\#(chatID)","content":"hi from WebSocket"}"#).isOK
+        )
         let back = try json(try await alice.line())
         #expect(back["type"] as? String == "message:new")
         #expect((back["payload"] as? [String: Any])?["content"] as? String == "hi from WebSocket")
@@ -66,7 +74,11 @@ struct GatewayEndToEndTests {
         }
         #expect(try await get("/nowhere").hasPrefix("HTTP/1.1 404"))
         #expect(try await get("/ws").hasPrefix("HTTP/1.1 400"))
-        let wrongVersion = try await get("/ws", headers: "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n")
+        let wrongVersion = try await get(
+            "/ws",
+            headers:
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n"
+        )
         #expect(wrongVersion.hasPrefix("HTTP/1.1 426"))
         #expect(wrongVersion.contains("Sec-WebSocket-Version: 13"))
         try await gateway.stop()
@@ -98,7 +110,9 @@ struct GatewayEndToEndTests {
     @Test func ndjsonLinesFollowTheContract() async throws {
         let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxMessageBytes: 256))
         let client = try await gateway.tcp()
-        try await client.write("\r\n\n" + #"{"type":"ping","request_id":1}"# + "\r\n" + "not json\n" + #"{"type":"get_user_chats"}"# + "\n")
+        try await client.write(
+            "\r\n\n" + #"{"type":"ping","request_id":1}"# + "\r\n" + "not json\n" + #"{"type":"get_user_chats"}"# + "\n"
+        )
         #expect(try await client.line() == #"{"status":"ok","request_id":1}"#)
         #expect(try json(try await client.line())["code"] as? String == "bad_json")
         #expect(try json(try await client.line())["code"] as? String == "not_authenticated")
@@ -121,7 +135,8 @@ struct GatewayEndToEndTests {
     }
 
     @Test func webSocketFramesFollowTheContract() async throws {
-        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxMessageBytes: 1024))
+        let gateway = try await GatewayHarness.start(
+            configuration: GatewayConfiguration(port: 0, maxMessageBytes: 1024))
 
         let fragmented = try await gateway.webSocket()
         try await fragmented.write(RawClient.frame(opcode: 0x1, payload: Array(#"{"type":"pi"#.utf8), fin: false))
@@ -146,7 +161,10 @@ struct GatewayEndToEndTests {
             try await client.write(bytes)
             var closeCode: UInt16?
             while let frame = try await client.frame() {
-                if frame.opcode == 0x8 { closeCode = frame.closeCode; break }
+                if frame.opcode == 0x8 {
+                    closeCode = frame.closeCode
+                    break
+                }
             }
             #expect(closeCode == code, "\(name)")
         }
@@ -161,7 +179,9 @@ struct GatewayEndToEndTests {
         let gateway = try await GatewayHarness.start()
         let first = try await gateway.webSocket()
         #expect(try await command(ws: first, #"{"type":"register","username":"alice","password":"password-1"}"#).isOK)
-        let token = try await command(ws: first, #"{"type":"login","username":"alice","password":"password-1"}"#)["token"] as! String
+        let token =
+            try await command(ws: first, #"{"type":"login","username":"alice","password":"password-1"}"#)["token"]
+            as! String
         let sameToken = try await gateway.webSocket()
         #expect(try await command(ws: sameToken, #"{"type":"auth","token":"\#(token)"}"#).isOK)
         let otherToken = try await gateway.tcp()
@@ -181,11 +201,17 @@ struct GatewayEndToEndTests {
         let alice = try await gateway.tcp()
         let carol = try await gateway.tcp()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
-        let carolID = try await command(carol, #"{"type":"register","username":"carol","password":"password-1"}"#)["user_id"] as! String
+        let carolID =
+            try await command(carol, #"{"type":"register","username":"carol","password":"password-1"}"#)["user_id"]
+            as! String
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
         _ = try await command(carol, #"{"type":"login","username":"carol","password":"password-1"}"#)
-        let groupID = try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":[]}"#)["group_id"] as! String
-        #expect(try await command(alice, #"{"type":"add_group_member","group_id":"\#(groupID)","user_id":"\#(carolID)"}"#)["added"] as? Bool == true)
+        let groupID =
+            try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":[]}"#)["group_id"]
+            as! String
+        #expect(
+            try await command(alice, #"{"type":"add_group_member","group_id":"\#(groupID)","user_id":"\#(carolID)"}"#)[
+                "added"] as? Bool == true)
         let first = try json(try await carol.line())
         let second = try json(try await carol.line())
         #expect([first["type"] as? String, second["type"] as? String] == ["member:added", "chat:new"])
@@ -200,12 +226,18 @@ struct GatewayEndToEndTests {
         let bob = try await gateway.tcp()
         let bobsPhone = try await gateway.webSocket()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
-        let bobID = try await command(bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"] as! String
-        let aliceID = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)["user_id"] as! String
+        let bobID =
+            try await command(bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
+            as! String
+        let aliceID =
+            try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)["user_id"]
+            as! String
         _ = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
         _ = try await command(ws: bobsPhone, #"{"type":"login","username":"bob","password":"password-1"}"#)
 
-        let groupID = try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":["\#(bobID)"]}"#)["group_id"] as! String
+        let groupID =
+            try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":["\#(bobID)"]}"#)[
+                "group_id"] as! String
         for device in [try await push(bob), try #require(try await bobsPhone.json())] {
             #expect(device["type"] as? String == "chat:new")
         }
@@ -246,7 +278,8 @@ struct GatewayEndToEndTests {
     @Test func clientsThatVanishMidFrameOrMidLineHurtNoOne() async throws {
         let gateway = try await GatewayHarness.start()
         let halfFrame = try await gateway.webSocket()
-        try await halfFrame.write(Array(RawClient.frame(opcode: 0x1, payload: Array(#"{"type":"ping"}"#.utf8)).prefix(5)))
+        try await halfFrame.write(
+            Array(RawClient.frame(opcode: 0x1, payload: Array(#"{"type":"ping"}"#.utf8)).prefix(5)))
         await halfFrame.close()
         let halfLine = try await gateway.tcp()
         try await halfLine.write(#"{"type":"pi"#)
@@ -267,7 +300,10 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
         var closeCode: UInt16?
         while let frame = try await client.frame() {
-            if frame.opcode == 0x8 { closeCode = frame.closeCode; break }
+            if frame.opcode == 0x8 {
+                closeCode = frame.closeCode
+                break
+            }
         }
         #expect(closeCode == 1001)
     }

@@ -35,7 +35,8 @@ struct GatewayHarness {
         let group = ServiceGroup(services: [server], logger: logger)
         let running = Task { try await group.run() }
         guard let port = await server.port() else { throw TimedOut() }
-        return GatewayHarness(directory: directory, log: log, server: server, group: group, running: running, port: port)
+        return GatewayHarness(
+            directory: directory, log: log, server: server, group: group, running: running, port: port)
     }
 
     func stop() async throws {

@@ -12,7 +12,8 @@ import Testing
         let c = h.connection()
         try await h.send(#"{"type":"register","username":"alice","password":"password-1","request_id":"r18"}"#, on: c)
         try await h.send(#"{"type":"register","username":"bob","password":"password-1","request_id":42}"#, on: c)
-        try await h.send(#"{"type":"register","username":"carol","password":"password-1","request_id":"say \"hi\""}"#, on: c)
+        try await h.send(
+            #"{"type":"register","username":"carol","password":"password-1","request_id":"say \"hi\""}"#, on: c)
         await h.log.close()
 
         let process = Process()
@@ -22,10 +23,13 @@ import Testing
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(
+            separator: "\n")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let entries = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let entries = try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         #expect(entries.count == 3)
         guard entries.count == 3 else { return }
         #expect(entries[0]["request_id"] as? String == "r18")

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import Gateway
 
 @Suite(.timeLimit(.minutes(1))) struct KeyedLockTests {

@@ -1,14 +1,16 @@
 import ChatTestSupport
 import Foundation
 import NIOCore
-@testable import Gateway
 import Testing
+
+@testable import Gateway
 
 /// The limits of protocol §7, each crossed.
 @Suite(.timeLimit(.minutes(1)))
 struct ProtectionTests {
     @Test func floodingIsRefusedInOrderThenDisconnected() async throws {
-        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, rateLimit: 0.001, rateBurst: 3))
+        let gateway = try await GatewayHarness.start(
+            configuration: GatewayConfiguration(port: 0, rateLimit: 0.001, rateBurst: 3))
         let client = try await gateway.tcp()
         try await client.write((1...6).map { #"{"type":"ping","request_id":\#($0)}"# }.joined(separator: "\n") + "\n")
         var answers = [(Int, String)]()
@@ -19,14 +21,18 @@ struct ProtectionTests {
         #expect(answers.map(\.0) == [1, 2, 3, 4, 5, 6], "refusals are answered in order")
         #expect(answers.map(\.1) == ["ok", "ok", "ok", "rate_limited", "rate_limited", "rate_limited"])
         try await client.write(#"{"type":"ping","request_id":7}"# + "\n")
-        #expect(try json(try await client.line())["code"] as? String == "rate_limited", "the last command is answered too")
+        #expect(
+            try json(try await client.line())["code"] as? String == "rate_limited", "the last command is answered too")
         #expect(try await client.line() == nil, "a client that keeps flooding is closed")
 
         let webSocket = try await gateway.webSocket()
         for _ in 1...8 { try await webSocket.sendText(#"{"type":"ping"}"#) }
         var closeCode: UInt16?
         while let frame = try await webSocket.frame() {
-            if frame.opcode == 0x8 { closeCode = frame.closeCode; break }
+            if frame.opcode == 0x8 {
+                closeCode = frame.closeCode
+                break
+            }
         }
         #expect(closeCode == 1008)
         try await gateway.stop()
@@ -35,7 +41,9 @@ struct ProtectionTests {
     @Test func anUnauthenticatedConnectionIsClosedAfterTheAuthTimeout() async throws {
         let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, authTimeout: 5))
         let authenticated = try await gateway.tcp()
-        try await authenticated.write(#"{"type":"register","username":"alice","password":"password-1"}"# + "\n" + #"{"type":"login","username":"alice","password":"password-1"}"# + "\n")
+        try await authenticated.write(
+            #"{"type":"register","username":"alice","password":"password-1"}"# + "\n"
+                + #"{"type":"login","username":"alice","password":"password-1"}"# + "\n")
         _ = try await authenticated.line()
         #expect(try json(try await authenticated.line())["token"] != nil)
 
@@ -50,7 +58,8 @@ struct ProtectionTests {
     }
 
     @Test func aConnectionThatSendsNothingCountsTowardTheMaximumAndIsClosedAfterTheAuthTimeout() async throws {
-        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxConnections: 1, authTimeout: 1))
+        let gateway = try await GatewayHarness.start(
+            configuration: GatewayConfiguration(port: 0, maxConnections: 1, authTimeout: 1))
         let silent = try await gateway.tcp()
         // Accepted and counted before the next one connects: children are set up on several
         // event loops, so two quick connections may be counted in either order.
@@ -106,7 +115,10 @@ struct ProtectionTests {
         #expect(ping?.opcode == 0x9)
         var closeCode: UInt16?
         while let frame = try await client.frame() {
-            if frame.opcode == 0x8 { closeCode = frame.closeCode; break }
+            if frame.opcode == 0x8 {
+                closeCode = frame.closeCode
+                break
+            }
         }
         #expect(closeCode == 1001)
         try await gateway.stop()

@@ -16,16 +16,21 @@ struct ResumeTests {
 
     /// Alice and Bob in a direct chat; Bob logged in and gone.
     func setup(window: Int = 65_536) async throws -> Setup {
-        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, resumeWindowPushes: window))
+        let gateway = try await GatewayHarness.start(
+            configuration: GatewayConfiguration(port: 0, resumeWindowPushes: window))
         let alice = try await gateway.tcp()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
-        let bobID = try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"] as! String
+        let bobID =
+            try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
+            as! String
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
         let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
         let bob = try await gateway.tcp()
         let login = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
         await bob.close()
-        return Setup(gateway: gateway, alice: alice, bobToken: login["token"] as! String, bobID: bobID, chatID: chatID, position: login["position"] as! Int)
+        return Setup(
+            gateway: gateway, alice: alice, bobToken: login["token"] as! String, bobID: bobID, chatID: chatID,
+            position: login["position"] as! Int)
     }
 
     /// Pushes on `client` until one with `position` arrives.
@@ -45,7 +50,10 @@ struct ResumeTests {
         let s = try await setup(window: window)
         var sent = [Int]()
         for index in 1...5 {
-            sent.append(try await command(s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"missed \#(index)"}"#)["position"] as! Int)
+            sent.append(
+                try await command(
+                    s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"missed \#(index)"}"#)["position"]
+                    as! Int)
         }
         let bob = try await s.gateway.webSocket()
         try await bob.sendText(#"{"type":"auth","token":"\#(s.bobToken)","since":\#(s.position),"request_id":"r"}"#)
@@ -54,9 +62,12 @@ struct ResumeTests {
         var replayed = [[String: Any]]()
         while replayed.count < 5, let push = try await bob.json() { replayed.append(push) }
         #expect(replayed.map { $0["position"] as? Int } == sent)
-        #expect(replayed.map { ($0["payload"] as? [String: Any])?["content"] as? String } == (1...5).map { "missed \($0)" })
+        #expect(
+            replayed.map { ($0["payload"] as? [String: Any])?["content"] as? String } == (1...5).map { "missed \($0)" })
 
-        let live = try await command(s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"live"}"#)["position"] as! Int
+        let live =
+            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"live"}"#)["position"]
+            as! Int
         let next = try #require(try await bob.json())
         #expect(next["position"] as? Int == live)
         #expect(next["type"] as? String == "message:new")
@@ -68,10 +79,14 @@ struct ResumeTests {
         let total = 60
         // Alice pipelines every send at once, so commits keep landing during Bob's catch-up.
         let sending = Task {
-            try await s.alice.write((1...total).map { #"{"type":"message","chat_id":"\#(s.chatID)","content":"n\#($0)"}"# }.joined(separator: "\n") + "\n")
+            try await s.alice.write(
+                (1...total).map { #"{"type":"message","chat_id":"\#(s.chatID)","content":"n\#($0)"}"# }.joined(
+                    separator: "\n") + "\n")
             var positions = [Int]()
             while positions.count < total, let line = try await s.alice.line() {
-                if let position = try json(line)["position"] as? Int, try json(line)["status"] != nil { positions.append(position) }
+                if let position = try json(line)["position"] as? Int, try json(line)["status"] != nil {
+                    positions.append(position)
+                }
             }
             return positions
         }
@@ -87,7 +102,9 @@ struct ResumeTests {
         let s = try await setup()
         let phone = try await s.gateway.tcp()
         _ = try await command(phone, #"{"type":"auth","token":"\#(s.bobToken)"}"#)
-        let mine = try await command(phone, #"{"type":"message","chat_id":"\#(s.chatID)","content":"from my phone"}"#)["position"] as! Int
+        let mine =
+            try await command(phone, #"{"type":"message","chat_id":"\#(s.chatID)","content":"from my phone"}"#)[
+                "position"] as! Int
         let laptop = try await s.gateway.tcp()
         try await laptop.write(#"{"type":"auth","token":"\#(s.bobToken)","since":\#(s.position)}"# + "\n")
         let seen = try await pushes(laptop, until: mine)
@@ -99,8 +116,12 @@ struct ResumeTests {
     @Test func sinceBeyondTheHeadReplaysNothingAndContinuesLive() async throws {
         let s = try await setup()
         let bob = try await s.gateway.tcp()
-        #expect(try await command(bob, #"{"type":"auth","token":"\#(s.bobToken)","since":1000000}"#)["status"] as? String == "ok")
-        let live = try await command(s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"hello"}"#)["position"] as! Int
+        #expect(
+            try await command(bob, #"{"type":"auth","token":"\#(s.bobToken)","since":1000000}"#)["status"] as? String
+                == "ok")
+        let live =
+            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"hello"}"#)["position"]
+            as! Int
         let next = try json(try await bob.line())
         #expect(next["type"] as? String == "message:new")
         #expect(next["position"] as? Int == live)

@@ -8,14 +8,22 @@ import Testing
         let gateway = try await GatewayHarness.start(logs: logs)
         let password = "correct-horse-battery-staple"
         let client = try await gateway.tcp()
-        #expect(try await command(client, #"{"type":"register","username":"alice","password":"\#(password)"}"#)["status"] as? String == "ok")
+        #expect(
+            try await command(client, #"{"type":"register","username":"alice","password":"\#(password)"}"#)["status"]
+                as? String == "ok")
         let login = try await command(client, #"{"type":"login","username":"alice","password":"\#(password)"}"#)
         let token = try #require(login["token"] as? String)
         // Failures and malformed input that carry the secrets.
         let other = try await gateway.webSocket()
-        #expect(try await command(ws: other, #"{"type":"login","username":"alice","password":"\#(password)x"}"#)["code"] as? String == "invalid_credentials")
-        #expect(try await command(ws: other, #"{"type":"auth","token":"\#(token)x"}"#)["code"] as? String == "invalid_token")
-        #expect(try await command(ws: other, #"{"type":"auth","token":"\#(token)","since":"x"}"#)["code"] as? String == "invalid_request")
+        #expect(
+            try await command(ws: other, #"{"type":"login","username":"alice","password":"\#(password)x"}"#)["code"]
+                as? String == "invalid_credentials")
+        #expect(
+            try await command(ws: other, #"{"type":"auth","token":"\#(token)x"}"#)["code"] as? String == "invalid_token"
+        )
+        #expect(
+            try await command(ws: other, #"{"type":"auth","token":"\#(token)","since":"x"}"#)["code"] as? String
+                == "invalid_request")
         #expect(try await command(ws: other, #"{"type":"auth","token":"\#(token)"}"#)["status"] as? String == "ok")
         try await other.sendText(#"{"type":"login","password":"\#(password)""#)  // not JSON
         #expect(try await command(client, #"{"type":"logout"}"#)["status"] as? String == "ok")

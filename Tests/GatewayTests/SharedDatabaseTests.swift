@@ -19,10 +19,13 @@ struct SharedDatabaseTests {
             Issue.record("the second gateway started")
         } catch let exited as GatewayProcess.Exited {
             #expect(exited.output.contains("already served"), "says why: \(exited.output)")
-            #expect(exited.output.contains("pid \(first.process.processIdentifier)"), "names the holder: \(exited.output)")
+            #expect(
+                exited.output.contains("pid \(first.process.processIdentifier)"), "names the holder: \(exited.output)")
         }
         let client = try await RawClient.connect(port: first.port)
-        #expect(try await command(client, #"{"type":"ping","request_id":1}"#)["request_id"] as? Int == 1, "the first serves on")
+        #expect(
+            try await command(client, #"{"type":"ping","request_id":1}"#)["request_id"] as? Int == 1,
+            "the first serves on")
         first.kill()
         let next = try GatewayProcess(database: database)
         #expect(next.port > 0, "kill -9 released the lock")
@@ -38,7 +41,9 @@ struct SharedDatabaseTests {
                 for _ in 0..<2 {
                     group.addTask {
                         await withCheckedContinuation { continuation in
-                            Thread.detachNewThread { continuation.resume(returning: Result { try GatewayProcess(database: database) }) }
+                            Thread.detachNewThread {
+                                continuation.resume(returning: Result { try GatewayProcess(database: database) })
+                            }
                         }
                     }
                 }
@@ -65,7 +70,9 @@ struct SharedDatabaseTests {
         let alice = try await RawClient.connect(port: gateway.port)
         let bob = try await RawClient.connect(port: gateway.port)
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
-        let bobID = try await command(bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"] as! String
+        let bobID =
+            try await command(bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
+            as! String
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
         _ = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
         let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
@@ -84,7 +91,8 @@ struct SharedDatabaseTests {
         await other.close()
 
         for index in 1...3 {
-            let sent = try await command(alice, #"{"type":"message","chat_id":"\#(chatID)","content":"after \#(index)"}"#)
+            let sent = try await command(
+                alice, #"{"type":"message","chat_id":"\#(chatID)","content":"after \#(index)"}"#)
             let position = try #require(sent["position"] as? Int)
             #expect(position > outsiderHead, "appended after the other process's events")
             let delivered = try await push(bob)

@@ -1,16 +1,20 @@
 import Foundation
-@testable import Gateway
 import Testing
+
+@testable import Gateway
 
 /// A client that stops reading is closed once its unsent output passes the bound, and
 /// loses nothing: it resumes from the last push it got.
 @Suite(.timeLimit(.minutes(2))) struct SlowReaderTests {
     @Test func aReaderPastTheOutputBoundIsClosedAndResumesWithoutLoss() async throws {
         let gateway = try await GatewayHarness.start(
-            configuration: GatewayConfiguration(port: 0, rateLimit: 100_000, rateBurst: 100_000, maxOutputBytes: 64 << 10))
+            configuration: GatewayConfiguration(
+                port: 0, rateLimit: 100_000, rateBurst: 100_000, maxOutputBytes: 64 << 10))
         let alice = try await gateway.tcp()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
-        let bobID = try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"] as! String
+        let bobID =
+            try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
+            as! String
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
         let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
         let bob = try await gateway.webSocket()
@@ -34,11 +38,13 @@ import Testing
         var positions = try await withThrowingTaskGroup(of: [Int].self) { group in
             for sender in 1...8 {
                 group.addTask {
-                    let context = ConnectionContext(connectionID: "sender-\(sender)", framing: .tcp, session: aliceSession)
+                    let context = ConnectionContext(
+                        connectionID: "sender-\(sender)", framing: .tcp, session: aliceSession)
                     var acked = [Int]()
                     for _ in 1...250 {
                         let reply = await service.handle(
-                            Array(#"{"type":"message","chat_id":"\#(chatID)","content":"\#(content)"}"#.utf8), context: context)
+                            Array(#"{"type":"message","chat_id":"\#(chatID)","content":"\#(content)"}"#.utf8),
+                            context: context)
                         let ack = try json(String(decoding: reply.response, as: UTF8.self))
                         acked.append(try #require(ack["position"] as? Int, "the ack: \(ack)"))
                     }
@@ -58,7 +64,9 @@ import Testing
 
         let resumed = try await gateway.webSocket()
         let since = received.last ?? (login["position"] as! Int)
-        #expect(try await command(ws: resumed, #"{"type":"auth","token":"\#(token)","since":\#(since)}"#)["status"] as? String == "ok")
+        #expect(
+            try await command(ws: resumed, #"{"type":"auth","token":"\#(token)","since":\#(since)}"#)["status"]
+                as? String == "ok")
         var rest = [Int]()
         while rest.count < positions.count - received.count, let push = try await resumed.json() {
             if let position = push["position"] as? Int { rest.append(position) }

@@ -19,10 +19,13 @@ import Testing
         let h = try await ChatServiceHarness.make()
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
-        let chatID = try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)["chat_id"] as! String
+        let chatID =
+            try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)["chat_id"]
+            as! String
         let content = String(repeating: "y", count: 4_000)
         func send() async throws -> [String: Any] {
-            try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"\#(content)"}"#, on: alice.connection)
+            try await h.send(
+                #"{"type":"message","chat_id":"\#(chatID)","content":"\#(content)"}"#, on: alice.connection)
         }
 
         var acknowledged = [String]()
@@ -45,7 +48,9 @@ import Testing
         }
         #expect(refusal?.code == "unavailable")
         let message = (refusal?["message"] as? String ?? "").lowercased()
-        #expect(!message.contains("sql") && !message.contains("full") && !message.contains("only"), "no internals leak: \(message)")
+        #expect(
+            !message.contains("sql") && !message.contains("full") && !message.contains("only"),
+            "no internals leak: \(message)")
         #expect(!acknowledged.isEmpty)
         #expect(try await send().code == "unavailable", "the fault persists")
 
@@ -71,7 +76,8 @@ import Testing
         let database = directory.path("chat.db")
         let log = try await SQLiteEventLog.open(path: database)
         _ = try await log.append(
-            [NewEvent(type: "e", schemaVersion: 1, data: Array("{}".utf8))], to: "s", expectedVersion: .any, metadata: .init())
+            [NewEvent(type: "e", schemaVersion: 1, data: Array("{}".utf8))], to: "s", expectedVersion: .any,
+            metadata: .init())
         await log.close()
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: database)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.url.path)

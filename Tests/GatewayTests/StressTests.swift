@@ -14,7 +14,10 @@ struct StressTests {
         var users = [(connection: ChatServiceHarness.Connection, id: String, token: String)]()
         for index in 0..<6 { users.append(try await h.user("user\(index)")) }
         let members = users.dropFirst().map { #""\#($0.id)""# }.joined(separator: ",")
-        let group = try await h.send(#"{"type":"create_group","group_name":"all","member_ids":[\#(members)]}"#, on: users[0].connection)["chat_id"] as! String
+        let group =
+            try await h.send(
+                #"{"type":"create_group","group_name":"all","member_ids":[\#(members)]}"#, on: users[0].connection)[
+                "chat_id"] as! String
         let head = try await h.log.headPosition()
         let perWriter = 30
         let total = users.count * perWriter
@@ -40,7 +43,9 @@ struct StressTests {
                 }
                 tasks.addTask {
                     for _ in 0..<perWriter {
-                        _ = try await h.log.withReader { try ReadModelQueries.messages(in: ChatID(group), before: nil, limit: 20, on: $0) }
+                        _ = try await h.log.withReader {
+                            try ReadModelQueries.messages(in: ChatID(group), before: nil, limit: 20, on: $0)
+                        }
                         _ = try await h.log.withReader { try ReadModelQueries.chats(of: UserID(user.id), on: $0) }
                     }
                 }
@@ -48,9 +53,12 @@ struct StressTests {
             try await tasks.waitForAll()
         }
         #expect(try await subscriber.value, "the subscription saw every event once, in order")
-        let page = try await h.log.withReader { try ReadModelQueries.messages(in: ChatID(group), before: nil, limit: 200, on: $0) }
+        let page = try await h.log.withReader {
+            try ReadModelQueries.messages(in: ChatID(group), before: nil, limit: 200, on: $0)
+        }
         #expect(Set(page.messages.map(\.content)).count == total)
         await h.log.close()
-        #expect(try ProjectionVerifier.verify(path: h.directory.path("chat.db")) == .verified(events: head + Int64(total)))
+        #expect(
+            try ProjectionVerifier.verify(path: h.directory.path("chat.db")) == .verified(events: head + Int64(total)))
     }
 }

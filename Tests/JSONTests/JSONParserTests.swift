@@ -33,12 +33,14 @@ import Testing
 
     @Test func readsValuesExactly() throws {
         let object = try JSONParser.parseObject(
-            Array(#"{"s":"a\u00e9\ud83d\ude00\n","i":-42,"d":2.5,"big":9223372036854775808,"l":[true,null],"o":{"k":"v"}}"#.utf8)
+            Array(
+                #"{"s":"a\u00e9\ud83d\ude00\n","i":-42,"d":2.5,"big":9223372036854775808,"l":[true,null],"o":{"k":"v"}}"#
+                    .utf8)
         ).object
         #expect(object["s"] == .string("aé😀\n"))
         #expect(object["i"] == .integer(-42))
         #expect(object["d"] == .number(2.5))
-        #expect(object["big"] == .number(9223372036854775808))
+        #expect(object["big"] == .number(9_223_372_036_854_775_808))
         #expect(object["l"] == .array([.bool(true), .null]))
         #expect(object["o"] == .object(JSONObject([.init(key: "k", value: .string("v"))])))
         #expect(object.members.map(\.key) == ["s", "i", "d", "big", "l", "o"], "members in the order written")
@@ -68,7 +70,8 @@ import Testing
         }
         #expect(try JSONParser.parseObject(Array(#"{"type":"ping"}"#.utf8), spansOf: ["request_id"]).spans.isEmpty)
         // Only the top level's members count.
-        #expect(try JSONParser.parseObject(Array(#"{"x":{"request_id":1}}"#.utf8), spansOf: ["request_id"]).spans.isEmpty)
+        #expect(
+            try JSONParser.parseObject(Array(#"{"x":{"request_id":1}}"#.utf8), spansOf: ["request_id"]).spans.isEmpty)
     }
 
     @Test func deepNestingIsRefusedNotAStackOverflow() {

@@ -20,7 +20,9 @@ struct ChatScenario {
         EventMetadata(actor: actor?.rawValue, requestID: "r\(clock.ticks)", framing: "tool")
     }
 
-    private func append(_ events: [ChatEvent], to stream: String, expected: ExpectedVersion, actor: UserID?) async throws {
+    private func append(_ events: [ChatEvent], to stream: String, expected: ExpectedVersion, actor: UserID?)
+        async throws
+    {
         guard !events.isEmpty else { return }
         let encoded = try events.map { event in
             let bytes = try event.encoded()
@@ -56,10 +58,13 @@ struct ChatScenario {
 
     func logout(_ token: SessionToken) async throws {
         let hash = token.hash
-        guard let session = try await log.withReader({ try ReadModelQueries.session(tokenHash: hash, on: $0) }) else { return }
+        guard let session = try await log.withReader({ try ReadModelQueries.session(tokenHash: hash, on: $0) }) else {
+            return
+        }
         try await append(
             Decisions.logout(session: session, now: clock.next()),
-            to: StreamName.user(usernameKey: Validation.usernameKey(session.username)), expected: .any, actor: session.userID)
+            to: StreamName.user(usernameKey: Validation.usernameKey(session.username)), expected: .any,
+            actor: session.userID)
     }
 
     func chat(_ id: ChatID) async throws -> (state: ChatState, streamVersion: Int64)? {
@@ -72,7 +77,9 @@ struct ChatScenario {
         let id = IdentifierFactory.directChatID(requester, other)
         let existing = try await chat(id)
         try await append(
-            try Decisions.createDirectChat(requester: requester, other: other, otherExists: otherExists, existing: existing?.state, now: clock.next()),
+            try Decisions.createDirectChat(
+                requester: requester, other: other, otherExists: otherExists, existing: existing?.state,
+                now: clock.next()),
             to: StreamName.chat(id), expected: .noStream, actor: requester)
         return id
     }
@@ -82,7 +89,9 @@ struct ChatScenario {
         let unknown = try await log.withReader { try ReadModelQueries.unknownUsers(members, on: $0) }
         let id = IdentifierFactory.newGroupID()
         try await append(
-            try Decisions.createGroup(requester: requester, name: name, memberIDs: members, unknownMembers: unknown, chatID: id, now: clock.next()),
+            try Decisions.createGroup(
+                requester: requester, name: name, memberIDs: members, unknownMembers: unknown, chatID: id,
+                now: clock.next()),
             to: StreamName.chat(id), expected: .noStream, actor: requester)
         return id
     }
@@ -91,31 +100,40 @@ struct ChatScenario {
         let current = try await chat(group)
         let exists = try await log.withReader { try ReadModelQueries.user(user, on: $0) != nil }
         try await append(
-            try Decisions.addGroupMember(requester: requester, group: current?.state, userID: user, userExists: exists, now: clock.next()),
+            try Decisions.addGroupMember(
+                requester: requester, group: current?.state, userID: user, userExists: exists, now: clock.next()),
             to: StreamName.chat(group), expected: .exact(current?.streamVersion ?? 0), actor: requester)
     }
 
     func removeMember(_ requester: UserID, from group: ChatID, _ user: UserID) async throws {
         let current = try await chat(group)
         try await append(
-            try Decisions.removeGroupMember(requester: requester, group: current?.state, userID: user, now: clock.next()),
+            try Decisions.removeGroupMember(
+                requester: requester, group: current?.state, userID: user, now: clock.next()),
             to: StreamName.chat(group), expected: .exact(current?.streamVersion ?? 0), actor: requester)
     }
 
     @discardableResult
-    func send(_ sender: UserID, to chatID: ChatID, _ content: String, clientMessageID: String? = nil) async throws -> MessageID {
+    func send(_ sender: UserID, to chatID: ChatID, _ content: String, clientMessageID: String? = nil) async throws
+        -> MessageID
+    {
         let current = try await chat(chatID)
         let previous = try await log.withReader { db in
-            try clientMessageID.flatMap { try ReadModelQueries.messageByClientID(sender: sender, clientMessageID: $0, on: db) }
+            try clientMessageID.flatMap {
+                try ReadModelQueries.messageByClientID(sender: sender, clientMessageID: $0, on: db)
+            }
         }
         switch try Decisions.sendMessage(
-            requester: sender, chat: current?.state, content: content, clientMessageID: clientMessageID, previous: previous,
+            requester: sender, chat: current?.state, content: content, clientMessageID: clientMessageID,
+            previous: previous,
             messageID: IdentifierFactory.newMessageID(), now: clock.next())
         {
         case .duplicate(let first):
             return first.messageID
         case .send(let message):
-            try await append([.messageSent(message)], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), actor: sender)
+            try await append(
+                [.messageSent(message)], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0),
+                actor: sender)
             return message.messageID
         }
     }
@@ -133,10 +151,14 @@ struct ChatScenario {
     func markRead(_ reader: UserID, in chatID: ChatID, upTo messageID: MessageID) async throws {
         let current = try await chat(chatID)
         let (target, watermark) = try await log.withReader { db in
-            (try ReadModelQueries.message(messageID, on: db), try ReadModelQueries.watermark(chat: chatID, reader: reader, on: db))
+            (
+                try ReadModelQueries.message(messageID, on: db),
+                try ReadModelQueries.watermark(chat: chatID, reader: reader, on: db)
+            )
         }
         try await append(
-            try Decisions.markRead(requester: reader, chat: current?.state, target: target, watermark: watermark, now: clock.next()),
+            try Decisions.markRead(
+                requester: reader, chat: current?.state, target: target, watermark: watermark, now: clock.next()),
             to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), actor: reader)
     }
 
@@ -146,12 +168,15 @@ struct ChatScenario {
         let current = try await chat(chatID)
         try Decisions.authorizeRead(requester: reader, chat: current?.state)
         let (page, newest, watermark) = try await log.withReader { db in
-            (try ReadModelQueries.messages(in: chatID, before: nil, limit: limit, on: db),
-             try ReadModelQueries.newestMessage(in: chatID, notSentBy: reader, on: db),
-             try ReadModelQueries.watermark(chat: chatID, reader: reader, on: db))
+            (
+                try ReadModelQueries.messages(in: chatID, before: nil, limit: limit, on: db),
+                try ReadModelQueries.newestMessage(in: chatID, notSentBy: reader, on: db),
+                try ReadModelQueries.watermark(chat: chatID, reader: reader, on: db)
+            )
         }
         try await append(
-            try Decisions.markRead(requester: reader, chat: current?.state, target: newest, watermark: watermark, now: clock.next()),
+            try Decisions.markRead(
+                requester: reader, chat: current?.state, target: newest, watermark: watermark, now: clock.next()),
             to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), actor: reader)
         return page
     }

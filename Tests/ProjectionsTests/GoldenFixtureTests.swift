@@ -37,14 +37,19 @@ import Testing
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         _ = try EventLogExchange.export(from: EventLogFile.openExisting(path: path, readOnly: true), to: handle)
         try handle.close()
-        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: URL(fileURLWithPath: Fixtures.log(name))))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: out))
+                == Data(contentsOf: URL(fileURLWithPath: Fixtures.log(name))))
     }
 
     @Test func theOldSchemaMessagesAreUpcastIntoTheReadModel() throws {
         let path = try Fixtures.importFixture("old-schema-message", into: directory)
         let db = try EventLogFile.openExisting(path: path, readOnly: true)
         let chatID = try #require(try ReadModelDump.dump(on: db)["chats"]?.first?["chat_id"])
-        guard case .text(let id) = chatID else { Issue.record("no chat id"); return }
+        guard case .text(let id) = chatID else {
+            Issue.record("no chat id")
+            return
+        }
         let page = try ReadModelQueries.messages(in: ChatID(id), before: nil, limit: 10, on: db)
         #expect(page.messages.map(\.content) == ["Written by an old server", "So was this", "And this is new"])
     }
@@ -66,8 +71,12 @@ import Testing
         let db = try SQLiteConnection(path: path)
         // Only someone bypassing the log's API and dropping its guard can do this.
         try db.execute("DROP TRIGGER events_are_never_updated")
-        try db.execute("UPDATE events SET data = replace(data, 'Hi Bob!', 'Hi Rob!') WHERE position = \(Fixtures.tamperedPosition)")
-        #expect(try ProjectionVerifier.verify(path: path) == .brokenChain(.hashMismatch(position: Fixtures.tamperedPosition)))
+        try db.execute(
+            "UPDATE events SET data = replace(data, 'Hi Bob!', 'Hi Rob!') WHERE position = \(Fixtures.tamperedPosition)"
+        )
+        #expect(
+            try ProjectionVerifier.verify(path: path)
+                == .brokenChain(.hashMismatch(position: Fixtures.tamperedPosition)))
     }
 
     @Test func verifyNamesAProjectionTableThatDriftedFromTheLog() throws {
@@ -86,10 +95,14 @@ import Testing
             _ = try ProjectionRebuilder.rebuild(path: path, batchSize: 4) { _ in throw Interrupted() }
         }
         let db = try SQLiteConnection(path: path)
-        #expect(try db.scalarInt64("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'rebuild_%'") ?? 0 > 0)
+        #expect(
+            try db.scalarInt64("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'rebuild_%'") ?? 0
+                > 0)
         #expect(try Fixtures.dumpJSON(path) == before)
         _ = try ProjectionRebuilder.rebuild(path: path, batchSize: 4)
-        #expect(try db.scalarInt64("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'rebuild_%'") == 0)
+        #expect(
+            try db.scalarInt64("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'rebuild_%'") == 0
+        )
         #expect(try Fixtures.dumpJSON(path) == before)
     }
 

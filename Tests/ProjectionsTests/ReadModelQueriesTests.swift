@@ -9,7 +9,9 @@ import Testing
     let directory: TemporaryDirectory
     init() throws { directory = try TemporaryDirectory() }
 
-    func read<T: Sendable>(_ scenario: ChatScenario, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ scenario: ChatScenario, _ body: @escaping @Sendable (SQLiteConnection) throws -> T)
+        async throws -> T
+    {
         try await scenario.log.withReader(body)
     }
 
@@ -54,10 +56,14 @@ import Testing
         let newest = try await read(s) { try ReadModelQueries.messages(in: chat, before: nil, limit: 3, on: $0) }
         #expect(newest.messages.map(\.content) == ["m5", "m6", "m7"])
         #expect(newest.hasMore)
-        let older = try await read(s) { try ReadModelQueries.messages(in: chat, before: newest.messages[0].id, limit: 3, on: $0) }
+        let older = try await read(s) {
+            try ReadModelQueries.messages(in: chat, before: newest.messages[0].id, limit: 3, on: $0)
+        }
         #expect(older.messages.map(\.content) == ["m2", "m3", "m4"])
         #expect(older.hasMore)
-        let oldest = try await read(s) { try ReadModelQueries.messages(in: chat, before: older.messages[0].id, limit: 3, on: $0) }
+        let oldest = try await read(s) {
+            try ReadModelQueries.messages(in: chat, before: older.messages[0].id, limit: 3, on: $0)
+        }
         #expect(oldest.messages.map(\.content) == ["m1"])
         #expect(!oldest.hasMore)
         #expect(oldest.messages[0].senderUsername == "alice")
@@ -107,7 +113,9 @@ import Testing
 
         // Even an append that bypasses the decision cannot record the key twice.
         let duplicate = try ChatEvent.messageSent(
-            MessageSent(messageID: MessageID("m-dup"), chatID: chat, senderID: alice, content: "x", clientMessageID: "k1", sentAt: now)
+            MessageSent(
+                messageID: MessageID("m-dup"), chatID: chat, senderID: alice, content: "x", clientMessageID: "k1",
+                sentAt: now)
         ).encoded()
         await #expect {
             _ = try await s.log.append(
@@ -141,13 +149,17 @@ import Testing
         let version = try #require(try await s.chat(group)).streamVersion
         let message = { (id: String) throws -> NewEvent in
             let encoded = try ChatEvent.messageSent(
-                MessageSent(messageID: MessageID(id), chatID: group, senderID: bob, content: id, clientMessageID: nil, sentAt: now)
+                MessageSent(
+                    messageID: MessageID(id), chatID: group, senderID: bob, content: id, clientMessageID: nil,
+                    sentAt: now)
             ).encoded()
             return NewEvent(type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data)
         }
-        _ = try await s.log.append([try message("a")], to: StreamName.chat(group), expectedVersion: .exact(version), metadata: .init())
+        _ = try await s.log.append(
+            [try message("a")], to: StreamName.chat(group), expectedVersion: .exact(version), metadata: .init())
         await #expect(throws: EventStoreError.self) {
-            _ = try await s.log.append([try message("b")], to: StreamName.chat(group), expectedVersion: .exact(version), metadata: .init())
+            _ = try await s.log.append(
+                [try message("b")], to: StreamName.chat(group), expectedVersion: .exact(version), metadata: .init())
         }
         await s.close()
     }
@@ -189,7 +201,9 @@ import Testing
         }
         await bare.close()
         let projected = try await SQLiteEventLog.open(path: path, projection: ChatProjection())
-        let page = try await projected.withReader { try ReadModelQueries.messages(in: chat, before: nil, limit: 10, on: $0) }
+        let page = try await projected.withReader {
+            try ReadModelQueries.messages(in: chat, before: nil, limit: 10, on: $0)
+        }
         #expect(page.messages.map(\.content) == ["hi"])
         await projected.close()
         #expect(try ProjectionVerifier.verify(path: path) == .verified(events: 4))

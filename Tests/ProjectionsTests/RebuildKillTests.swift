@@ -18,11 +18,15 @@ import Testing
         let alice = try await scenario.register("alice")
         let bob = try await scenario.register("bob")
         var groups = [ChatID]()
-        for number in 0..<10 { groups.append(try await scenario.createGroup(alice, name: "group \(number)", members: [bob])) }
+        for number in 0..<10 {
+            groups.append(try await scenario.createGroup(alice, name: "group \(number)", members: [bob]))
+        }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for group in groups {
                 tasks.addTask {
-                    for number in 0..<200 { _ = try await scenario.send(number % 2 == 0 ? alice : bob, to: group, "message \(number)") }
+                    for number in 0..<200 {
+                        _ = try await scenario.send(number % 2 == 0 ? alice : bob, to: group, "message \(number)")
+                    }
                 }
             }
             try await tasks.waitForAll()
@@ -49,7 +53,8 @@ import Testing
 
     private func stagingTableCount(_ path: String) throws -> Int64 {
         let db = try SQLiteConnection(path: path)
-        return try db.scalarInt64("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'rebuild\\_%' ESCAPE '\\'") ?? 0
+        return try db.scalarInt64(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'rebuild\\_%' ESCAPE '\\'") ?? 0
     }
 
     @Test func killedMidRebuildTheOldProjectionsStandAndTheNextRebuildSucceeds() async throws {

@@ -30,7 +30,9 @@ import Testing
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     @Test func importVerifyRebuildStatsAndExportOnARealDatabase() throws {
@@ -59,7 +61,9 @@ import Testing
 
         let exported = directory.path("out.ndjson")
         #expect(try replay("export", "--db", db, "--out", exported).status == 0)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: exported)) == Data(contentsOf: URL(fileURLWithPath: Fixtures.log("direct-chat-with-receipts"))))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: exported))
+                == Data(contentsOf: URL(fileURLWithPath: Fixtures.log("direct-chat-with-receipts"))))
     }
 
     @Test func historyIsTheAuditTrailInLogOrderAndFilters() throws {
@@ -107,7 +111,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: missing))
 
         let text = directory.path("notes.txt")
-        try "not a database at all, just some text that is long enough".write(toFile: text, atomically: true, encoding: .utf8)
+        try "not a database at all, just some text that is long enough".write(
+            toFile: text, atomically: true, encoding: .utf8)
         let notSQLite = try replay("stats", "--db", text)
         #expect(notSQLite.status != 0)
         #expect(notSQLite.stderr.contains("not a SQLite database"))

@@ -22,26 +22,31 @@ struct AppendBenchmark {
     }
 
     /// Appends per second with `appenders` concurrent tasks.
-    func appendRate(appenders: Int, total: Int) async throws -> (rate: Double, meanBatch: Double, bytesPerAppend: Double) {
+    func appendRate(appenders: Int, total: Int) async throws -> (
+        rate: Double, meanBatch: Double, bytesPerAppend: Double
+    ) {
         let path = directory + "/appends-\(appenders).db"
         try await prepareDatabase(path)
         let batches = BatchCounter()
         let log = try await SQLiteEventLog.open(
-            path: path, configuration: .init(batchObserver: { batches.record($0.appends) }), projection: ChatProjection())
+            path: path, configuration: .init(batchObserver: { batches.record($0.appends) }),
+            projection: ChatProjection())
         let perAppender = max(1, total / appenders)
         let chats = chat.chats
         let writtenBefore = bytesWritten()
-        let seconds = try await measure {
+        let seconds = try await measureAsync {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for appender in 0..<appenders {
                     group.addTask {
                         let chatIndex = appender % chats.count
                         for message in 0..<perAppender {
                             let sender = chat.sender(of: chatIndex, message: message)
-                            let event = try chat.messageEvent(chat: chatIndex, id: IdentifierFactory.newMessageID(), sender: sender)
+                            let event = try chat.messageEvent(
+                                chat: chatIndex, id: IdentifierFactory.newMessageID(), sender: sender)
                             _ = try await log.append(
                                 [event], to: StreamName.chat(chats[chatIndex]), expectedVersion: .any,
-                                metadata: EventMetadata(actor: sender.rawValue, requestID: "\(message)", framing: "websocket"))
+                                metadata: EventMetadata(
+                                    actor: sender.rawValue, requestID: "\(message)", framing: "websocket"))
                         }
                     }
                 }
@@ -71,9 +76,11 @@ struct AppendBenchmark {
         let hash = [UInt8](repeating: 7, count: 32)
         var position = raw.scalar("SELECT max(position) FROM events")
         let insertEvent = raw.prepare(
-            "INSERT INTO events (position, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash) VALUES (?, ?, ?, 'message_sent', 2, ?, ?, ?, ?)")
+            "INSERT INTO events (position, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash) VALUES (?, ?, ?, 'message_sent', 2, ?, ?, ?, ?)"
+        )
         let insertMessage = raw.prepare(
-            "INSERT INTO messages (position, message_id, chat_id, sender_id, content, sent_at) VALUES (?, ?, ?, ?, ?, ?)")
+            "INSERT INTO messages (position, message_id, chat_id, sender_id, content, sent_at) VALUES (?, ?, ?, ?, ?, ?)"
+        )
         let writtenBefore = bytesWritten()
         let seconds = measure {
             raw.exec("BEGIN")
@@ -109,9 +116,13 @@ struct AppendBenchmark {
         var raws = [Double]()
         for _ in 0..<runs { raws.append(try await rawRate(total: appends)) }
         let raw = Statistics.median(raws)
-        print("raw C API, 10,000 rows per transaction: \(format(raw)) appends/s, \(format(rawBytesPerAppend.mean / 1024, 1)) KiB written per append (runs: \(raws.map { format($0) }.joined(separator: ", ")))")
+        print(
+            "raw C API, 10,000 rows per transaction: \(format(raw)) appends/s, \(format(rawBytesPerAppend.mean / 1024, 1)) KiB written per append (runs: \(raws.map { format($0) }.joined(separator: ", ")))"
+        )
         var floor = 0.0
-        print("| appenders | appends/s (median) | mean appends per commit | KiB written per append | runs | vs raw | vs 1 appender |")
+        print(
+            "| appenders | appends/s (median) | mean appends per commit | KiB written per append | runs | vs raw | vs 1 appender |"
+        )
         print("|---:|---:|---:|---:|---|---:|---:|")
         for appenders in concurrencies {
             // One appender commits one append per fsync: fewer appends keep the run short.
@@ -127,7 +138,9 @@ struct AppendBenchmark {
             }
             let median = Statistics.median(rates)
             if appenders == 1 { floor = median }
-            print("| \(appenders) | \(format(median)) | \(format(Statistics.median(meanBatches), 1)) | \(format(Statistics.median(bytes) / 1024, 1)) | \(rates.map { format($0) }.joined(separator: ", ")) | \(format(100 * median / raw, 1)) % | \(format(median / floor, 1))× |")
+            print(
+                "| \(appenders) | \(format(median)) | \(format(Statistics.median(meanBatches), 1)) | \(format(Statistics.median(bytes) / 1024, 1)) | \(rates.map { format($0) }.joined(separator: ", ")) | \(format(100 * median / raw, 1)) % | \(format(median / floor, 1))× |"
+            )
         }
     }
 }
@@ -138,6 +151,11 @@ final class BatchCounter: @unchecked Sendable {
     private var batches = 0
     private var appends = 0
 
-    func record(_ size: Int) { lock.withLock { batches += 1; appends += size } }
+    func record(_ size: Int) {
+        lock.withLock {
+            batches += 1
+            appends += size
+        }
+    }
     var mean: Double { lock.withLock { batches == 0 ? 0 : Double(appends) / Double(batches) } }
 }

@@ -23,7 +23,8 @@ struct ParsingBenchmark {
         let line = try EventLine.encode(
             RecordedEvent(
                 position: 7, streamID: "chat-c01JDQ8Z0000000000000000", streamVersion: 3, type: event.type,
-                schemaVersion: event.schemaVersion, data: event.data, metadata: Array(#"{"actor":"u01JDQ8Z0000000000000002","request_id":"42"}"#.utf8),
+                schemaVersion: event.schemaVersion, data: event.data,
+                metadata: Array(#"{"actor":"u01JDQ8Z0000000000000002","request_id":"42"}"#.utf8),
                 recordedAt: 1_795_856_400_000, hash: Array(repeating: 0xAB, count: 32)))
 
         print("## Parsing (median of \(runs) runs of \(iterations) each)\n")
@@ -35,7 +36,9 @@ struct ParsingBenchmark {
             precondition(parsed == iterations)
         }
         report("decode a stored `message_sent` (\(event.data.count) B)") {
-            for _ in 0..<iterations { _ = try! ChatEvent(type: event.type, schemaVersion: event.schemaVersion, data: event.data) }
+            for _ in 0..<iterations {
+                _ = try! ChatEvent(type: event.type, schemaVersion: event.schemaVersion, data: event.data)
+            }
         }
         report("read an exchange line (\(line.count) B)") {
             for _ in 0..<iterations { _ = try! EventLine.decode(line) }

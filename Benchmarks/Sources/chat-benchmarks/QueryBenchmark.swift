@@ -19,7 +19,8 @@ struct QueryBenchmark {
         for _ in 0..<samples {
             let chatID = chat.chats[Int.random(in: 0..<chat.chatCount, using: &generator)]
             var page: MessagePage?
-            newest.append(try measure { page = try ReadModelQueries.messages(in: chatID, before: nil, limit: 50, on: db) })
+            newest.append(
+                try measure { page = try ReadModelQueries.messages(in: chatID, before: nil, limit: 50, on: db) })
             precondition(page?.messages.count == 50)
             // A message a tenth of the way into the chat's history.
             let deepStatement = try db.cachedStatement(
@@ -29,13 +30,16 @@ struct QueryBenchmark {
             _ = try deepStatement.step()
             let before = MessageID(deepStatement.string(0))
             deepStatement.reset()
-            deep.append(try measure { page = try ReadModelQueries.messages(in: chatID, before: before, limit: 50, on: db) })
+            deep.append(
+                try measure { page = try ReadModelQueries.messages(in: chatID, before: before, limit: 50, on: db) })
             precondition(page?.messages.isEmpty == false)
         }
         print("| page | p50 ms | p90 ms | p99 ms |")
         print("|---|---:|---:|---:|")
         for (name, values) in [("newest 50", newest), ("50 before a message 10 % into the chat", deep)] {
-            print("| \(name) | \(format(Statistics.percentile(values, 50) * 1000, 3)) | \(format(Statistics.percentile(values, 90) * 1000, 3)) | \(format(Statistics.percentile(values, 99) * 1000, 3)) |")
+            print(
+                "| \(name) | \(format(Statistics.percentile(values, 50) * 1000, 3)) | \(format(Statistics.percentile(values, 90) * 1000, 3)) | \(format(Statistics.percentile(values, 99) * 1000, 3)) |"
+            )
         }
     }
 }

@@ -45,7 +45,9 @@ let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 func bindText(_ statement: OpaquePointer, _ index: Int32, _ bytes: [UInt8]) {
     bytes.withUnsafeBufferPointer {
-        _ = sqlite3_bind_text(statement, index, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count), transient)
+        _ = sqlite3_bind_text(
+            statement, index, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count),
+            transient)
     }
 }
 

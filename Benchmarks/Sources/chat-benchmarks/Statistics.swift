@@ -1,3 +1,5 @@
+import Foundation
+
 /// Order statistics of repeated measurements.
 enum Statistics {
     static func median(_ values: [Double]) -> Double { percentile(values, 50) }
@@ -19,7 +21,7 @@ func measure(_ body: () throws -> Void) rethrows -> Double {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
-func measure(_ body: () async throws -> Void) async rethrows -> Double {
+func measureAsync(_ body: () async throws -> Void) async rethrows -> Double {
     let start = ContinuousClock.now
     try await body()
     let elapsed = ContinuousClock.now - start
@@ -29,8 +31,6 @@ func measure(_ body: () async throws -> Void) async rethrows -> Double {
 func format(_ value: Double, _ digits: Int = 0) -> String {
     String(format: "%.\(digits)f", value)
 }
-
-import Foundation
 
 /// Bytes this process has passed to write(2) so far (`wchar` in /proc/self/io).
 func bytesWritten() -> Int64 {

@@ -43,14 +43,24 @@ struct SyntheticChat {
         var appends = [(String, [NewEvent])]()
         for (index, user) in users.enumerated() {
             let event = try ChatEvent.userRegistered(
-                UserRegistered(userID: user, username: "user\(index)", password: Self.passwordHash, registeredAt: Self.time)
+                UserRegistered(
+                    userID: user, username: "user\(index)", password: Self.passwordHash, registeredAt: Self.time)
             ).encoded()
-            appends.append((StreamName.user(usernameKey: "user\(index)"), [NewEvent(type: event.type, schemaVersion: 1, data: event.data)]))
+            appends.append(
+                (
+                    StreamName.user(usernameKey: "user\(index)"),
+                    [NewEvent(type: event.type, schemaVersion: 1, data: event.data)]
+                ))
         }
         for (index, chat) in chats.enumerated() {
-            let members = (0..<groupSize).map { GroupCreated.Member(userID: users[(index * groupSize + $0) % userCount], role: $0 == 0 ? .admin : .member) }
+            let members = (0..<groupSize).map {
+                GroupCreated.Member(
+                    userID: users[(index * groupSize + $0) % userCount], role: $0 == 0 ? .admin : .member)
+            }
             let event = try ChatEvent.groupCreated(
-                GroupCreated(chatID: chat, name: "group \(index)", createdBy: members[0].userID, members: members, createdAt: Self.time)
+                GroupCreated(
+                    chatID: chat, name: "group \(index)", createdBy: members[0].userID, members: members,
+                    createdAt: Self.time)
             ).encoded()
             appends.append((StreamName.chat(chat), [NewEvent(type: event.type, schemaVersion: 1, data: event.data)]))
         }
@@ -72,7 +82,8 @@ struct SyntheticChat {
             versions[stream] = version
             hash = EventHash.chain(
                 previous: hash, position: position, streamID: stream, streamVersion: version, type: event.type,
-                schemaVersion: event.schemaVersion, data: event.data, metadata: metadata, recordedAt: Self.time.millisecondsSinceEpoch)
+                schemaVersion: event.schemaVersion, data: event.data, metadata: metadata,
+                recordedAt: Self.time.millisecondsSinceEpoch)
             try EventLogFile.insertRecorded(
                 RecordedEvent(
                     position: position, streamID: stream, streamVersion: version, type: event.type,
@@ -84,7 +95,11 @@ struct SyntheticChat {
         for index in 0..<messageCount {
             let chat = index % chatCount
             let message = index / chatCount
-            try write(StreamName.chat(chats[chat]), try messageEvent(chat: chat, id: MessageID(String(format: "m%023d", index)), sender: sender(of: chat, message: message)))
+            try write(
+                StreamName.chat(chats[chat]),
+                try messageEvent(
+                    chat: chat, id: MessageID(String(format: "m%023d", index)),
+                    sender: sender(of: chat, message: message)))
             if index % 50_000 == 49_999 { try db.execute("COMMIT; BEGIN") }
         }
         try db.execute("COMMIT; PRAGMA wal_checkpoint(TRUNCATE)")

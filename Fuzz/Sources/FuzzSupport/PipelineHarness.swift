@@ -1,13 +1,15 @@
-@testable import Gateway
 import NIOCore
 import NIOEmbedded
+
+@testable import Gateway
 
 /// Feeds bytes, as a client would send them, through the gateway's real connection pipeline
 /// (``ConnectionPipeline``) on an embedded channel. Commands reach their connection's queue
 /// and stop there: the fuzz targets are about framing, not about the chat service.
 public enum PipelineHarness {
     /// Small limits, so that inputs of a few KB cross them.
-    static let configuration = GatewayConfiguration(port: 0, maxMessageBytes: 1_024, maxOutputBytes: 16_384, echoPath: "/echo")
+    static let configuration = GatewayConfiguration(
+        port: 0, maxMessageBytes: 1_024, maxOutputBytes: 16_384, echoPath: "/echo")
     static let metrics = GatewayMetrics()
 
     /// Splits `bytes` into reads of varying sizes (1, 2, 5, 64 and 700 bytes, in turn), so
@@ -36,7 +38,9 @@ public enum PipelineHarness {
         var offset = bytes.startIndex
         var turn = 0
         while offset != bytes.endIndex, channel.isActive {
-            let end = bytes.index(offset, offsetBy: readSizes[turn % readSizes.count], limitedBy: bytes.endIndex) ?? bytes.endIndex
+            let end =
+                bytes.index(offset, offsetBy: readSizes[turn % readSizes.count], limitedBy: bytes.endIndex)
+                ?? bytes.endIndex
             // A handler may close the channel mid-read; later reads are then refused.
             try? channel.writeInbound(ByteBuffer(bytes: bytes[offset..<end]))
             channel.embeddedEventLoop.run()

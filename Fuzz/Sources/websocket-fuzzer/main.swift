@@ -8,9 +8,11 @@ import FuzzSupport
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
     guard let selector = input.first else { return 0 }
-    let written = PipelineHarness.run(PipelineHarness.upgradeRequest(path: selector % 2 == 0 ? "/ws" : "/echo") + input.dropFirst())
+    let written = PipelineHarness.run(
+        PipelineHarness.upgradeRequest(path: selector % 2 == 0 ? "/ws" : "/echo") + input.dropFirst())
     // Whatever follows it, a valid upgrade is accepted first.
-    precondition(written.starts(with: Array("HTTP/1.1 101 Switching Protocols\r\n".utf8)), "the upgrade was not accepted")
+    precondition(
+        written.starts(with: Array("HTTP/1.1 101 Switching Protocols\r\n".utf8)), "the upgrade was not accepted")
     return 0
 }
 

@@ -7,7 +7,10 @@ extension Decisions {
         try Validation.checkUsername(username)
         try Validation.checkPassword(password)
         guard !usernameTaken else { throw .usernameTaken }
-        return [.userRegistered(UserRegistered(userID: userID, username: username, password: passwordHash, registeredAt: now))]
+        return [
+            .userRegistered(
+                UserRegistered(userID: userID, username: username, password: passwordHash, registeredAt: now))
+        ]
     }
 
     /// `login`: a session for the token with `tokenHash`, valid for `lifetimeMilliseconds`.
@@ -24,7 +27,8 @@ extension Decisions {
         guard account.password.verify(password: password) else { throw .invalidCredentials }
         let expiresAt = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + lifetimeMilliseconds)
         return [
-            .sessionStarted(SessionStarted(userID: account.userID, tokenHash: tokenHash, startedAt: now, expiresAt: expiresAt))
+            .sessionStarted(
+                SessionStarted(userID: account.userID, tokenHash: tokenHash, startedAt: now, expiresAt: expiresAt))
         ]
     }
 

@@ -13,7 +13,8 @@ extension Decisions {
         let chatID = IdentifierFactory.directChatID(requester, other)
         return [
             .directChatCreated(
-                DirectChatCreated(chatID: chatID, participants: [requester, other].sorted(), createdBy: requester, createdAt: now))
+                DirectChatCreated(
+                    chatID: chatID, participants: [requester, other].sorted(), createdBy: requester, createdAt: now))
         ]
     }
 
@@ -22,7 +23,8 @@ extension Decisions {
     /// - Parameters:
     ///   - unknownMembers: the listed ids that are not registered users.
     public static func createGroup(
-        requester: UserID, name: String, memberIDs: [UserID], unknownMembers: Set<UserID>, chatID: ChatID, now: Timestamp
+        requester: UserID, name: String, memberIDs: [UserID], unknownMembers: Set<UserID>, chatID: ChatID,
+        now: Timestamp
     ) throws(ChatError) -> [ChatEvent] {
         try Validation.checkGroupName(name)
         guard unknownMembers.isEmpty else { throw .userNotFound }
@@ -31,7 +33,10 @@ extension Decisions {
         for id in memberIDs where seen.insert(id).inserted {
             members.append(GroupCreated.Member(userID: id, role: .member))
         }
-        return [.groupCreated(GroupCreated(chatID: chatID, name: name, createdBy: requester, members: members, createdAt: now))]
+        return [
+            .groupCreated(
+                GroupCreated(chatID: chatID, name: name, createdBy: requester, members: members, createdAt: now))
+        ]
     }
 
     /// `add_group_member`: admins add registered users; `[]` if already a member.
@@ -42,7 +47,10 @@ extension Decisions {
         guard group.isAdmin(requester) else { throw .forbidden }
         guard userExists else { throw .userNotFound }
         guard !group.isMember(userID) else { return [] }
-        return [.memberAdded(MemberAdded(chatID: group.chatID, userID: userID, role: .member, addedBy: requester, addedAt: now))]
+        return [
+            .memberAdded(
+                MemberAdded(chatID: group.chatID, userID: userID, role: .member, addedBy: requester, addedAt: now))
+        ]
     }
 
     /// `remove_group_member`: admins remove anyone, anyone removes themselves; `[]` if not a member.
@@ -52,7 +60,9 @@ extension Decisions {
         guard let group, group.kind == .group else { throw .chatNotFound }
         guard group.isAdmin(requester) || (requester == userID && group.isMember(requester)) else { throw .forbidden }
         guard group.isMember(userID) else { return [] }
-        return [.memberRemoved(MemberRemoved(chatID: group.chatID, userID: userID, removedBy: requester, removedAt: now))]
+        return [
+            .memberRemoved(MemberRemoved(chatID: group.chatID, userID: userID, removedBy: requester, removedAt: now))
+        ]
     }
 
     /// Reading a chat's history or members: participants only.

@@ -39,6 +39,9 @@ extension Decisions {
         guard let target else { return [] }
         guard target.chatID == chat?.chatID else { throw .invalidRequest("message_id is not a message of this chat") }
         if let watermark, watermark >= target.position { return [] }
-        return [.messagesRead(MessagesRead(chatID: target.chatID, readerID: requester, upToMessageID: target.messageID, readAt: now))]
+        return [
+            .messagesRead(
+                MessagesRead(chatID: target.chatID, readerID: requester, upToMessageID: target.messageID, readAt: now))
+        ]
     }
 }

@@ -14,6 +14,9 @@ public struct DirectChatCreated: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case chatID = "chat_id", participants, createdBy = "created_by", createdAt = "created_at"
+        case chatID = "chat_id"
+        case participants
+        case createdBy = "created_by"
+        case createdAt = "created_at"
     }
 }

@@ -24,11 +24,18 @@ public struct GroupCreated: Codable, Sendable, Equatable {
             self.role = role
         }
 
-        enum CodingKeys: String, CodingKey { case userID = "user_id", role }
+        enum CodingKeys: String, CodingKey {
+            case userID = "user_id"
+            case role
+        }
     }
 
     enum CodingKeys: String, CodingKey {
-        case chatID = "chat_id", name, createdBy = "created_by", members, createdAt = "created_at"
+        case chatID = "chat_id"
+        case name
+        case createdBy = "created_by"
+        case members
+        case createdAt = "created_at"
     }
 }
 

@@ -15,6 +15,10 @@ public struct MemberAdded: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case chatID = "chat_id", userID = "user_id", role, addedBy = "by", addedAt = "added_at"
+        case chatID = "chat_id"
+        case userID = "user_id"
+        case role
+        case addedBy = "by"
+        case addedAt = "added_at"
     }
 }

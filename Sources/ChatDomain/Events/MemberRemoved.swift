@@ -13,6 +13,9 @@ public struct MemberRemoved: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case chatID = "chat_id", userID = "user_id", removedBy = "by", removedAt = "removed_at"
+        case chatID = "chat_id"
+        case userID = "user_id"
+        case removedBy = "by"
+        case removedAt = "removed_at"
     }
 }

@@ -25,8 +25,12 @@ public struct MessageSent: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case messageID = "message_id", chatID = "chat_id", senderID = "sender_id", content
-        case clientMessageID = "client_message_id", sentAt = "sent_at"
+        case messageID = "message_id"
+        case chatID = "chat_id"
+        case senderID = "sender_id"
+        case content
+        case clientMessageID = "client_message_id"
+        case sentAt = "sent_at"
     }
 }
 
@@ -35,12 +39,20 @@ extension MessageSent {
     var canonicalJSON: [UInt8] {
         var json = CanonicalJSONWriter(capacity: content.utf8.count + 160)
         json.beginObject()
-        json.key("chat_id"); json.string(chatID.rawValue)
-        if let clientMessageID { json.key("client_message_id"); json.string(clientMessageID) }
-        json.key("content"); json.string(content)
-        json.key("message_id"); json.string(messageID.rawValue)
-        json.key("sender_id"); json.string(senderID.rawValue)
-        json.key("sent_at"); json.string(sentAt.iso8601)
+        json.key("chat_id")
+        json.string(chatID.rawValue)
+        if let clientMessageID {
+            json.key("client_message_id")
+            json.string(clientMessageID)
+        }
+        json.key("content")
+        json.string(content)
+        json.key("message_id")
+        json.string(messageID.rawValue)
+        json.key("sender_id")
+        json.string(senderID.rawValue)
+        json.key("sent_at")
+        json.string(sentAt.iso8601)
         json.endObject()
         return json.bytes
     }

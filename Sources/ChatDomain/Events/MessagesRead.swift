@@ -13,6 +13,9 @@ public struct MessagesRead: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case chatID = "chat_id", readerID = "reader_id", upToMessageID = "up_to_message_id", readAt = "read_at"
+        case chatID = "chat_id"
+        case readerID = "reader_id"
+        case upToMessageID = "up_to_message_id"
+        case readAt = "read_at"
     }
 }

@@ -11,6 +11,8 @@ public struct SessionEnded: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case userID = "user_id", tokenHash = "token_sha256", endedAt = "ended_at"
+        case userID = "user_id"
+        case tokenHash = "token_sha256"
+        case endedAt = "ended_at"
     }
 }

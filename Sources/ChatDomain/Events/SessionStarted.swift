@@ -14,6 +14,9 @@ public struct SessionStarted: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case userID = "user_id", tokenHash = "token_sha256", startedAt = "started_at", expiresAt = "expires_at"
+        case userID = "user_id"
+        case tokenHash = "token_sha256"
+        case startedAt = "started_at"
+        case expiresAt = "expires_at"
     }
 }

@@ -13,6 +13,8 @@ public struct UserRegistered: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case userID = "user_id", username, password, registeredAt = "registered_at"
+        case userID = "user_id"
+        case username, password
+        case registeredAt = "registered_at"
     }
 }

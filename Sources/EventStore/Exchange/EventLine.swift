@@ -14,6 +14,8 @@ public enum EventLine {
         public var description: String { reason }
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     private struct Header: Encodable {
         var position: Int64
         var stream_id: String

@@ -41,16 +41,20 @@ public final class SQLiteStatement {
     /// Binds UTF-8 bytes as TEXT.
     public func bindText(_ index: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { buffer in
-            _ = buffer.baseAddress.map {
-                sqlite3_bind_text(statement, index, UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), Int32(buffer.count), transient)
-            } ?? sqlite3_bind_text(statement, index, "", 0, transient)
+            _ =
+                buffer.baseAddress.map {
+                    sqlite3_bind_text(
+                        statement, index, UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), Int32(buffer.count),
+                        transient)
+                } ?? sqlite3_bind_text(statement, index, "", 0, transient)
         }
     }
 
     /// Binds bytes as a BLOB.
     public func bindBlob(_ index: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { buffer in
-            _ = sqlite3_bind_blob(statement, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count), transient)
+            _ = sqlite3_bind_blob(
+                statement, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count), transient)
         }
     }
 

@@ -24,17 +24,20 @@ public enum CommandParser {
             switch value {
             case .string, .integer, .number: requestID = parsed.spans["request_id"].map { Array(bytes[$0]) }
             default:
-                return ParsedCommand(requestID: nil, command: .failure(.invalidRequest("request_id must be a string or a number")))
+                return ParsedCommand(
+                    requestID: nil, command: .failure(.invalidRequest("request_id must be a string or a number")))
             }
         }
-        return ParsedCommand(requestID: requestID, command: Result { () throws(ChatError) in try command(from: object) })
+        return ParsedCommand(
+            requestID: requestID, command: Result { () throws(ChatError) in try command(from: object) })
     }
 
     static func command(from object: JSONObject) throws(ChatError) -> ClientCommand {
         let fields = Fields(object: object)
         guard case .string(let type)? = object["type"] else { throw .invalidRequest("type must be a string") }
         switch type {
-        case "register": return .register(username: try fields.string("username"), password: try fields.string("password"))
+        case "register":
+            return .register(username: try fields.string("username"), password: try fields.string("password"))
         case "login": return .login(username: try fields.string("username"), password: try fields.string("password"))
         case "auth": return .auth(token: try fields.string("token"), since: try fields.optionalPosition("since"))
         case "logout": return .logout
@@ -43,23 +46,31 @@ public enum CommandParser {
         case "get_user_chats": return .getUserChats
         case "create_chat": return .createChat(userID: UserID(try fields.string("user_id")))
         case "create_group":
-            return .createGroup(name: try fields.string("group_name"), memberIDs: try fields.stringArray("member_ids").map { UserID($0) })
+            return .createGroup(
+                name: try fields.string("group_name"),
+                memberIDs: try fields.stringArray("member_ids").map { UserID($0) })
         case "add_group_member":
-            return .addGroupMember(groupID: ChatID(try fields.string("group_id")), userID: UserID(try fields.string("user_id")))
+            return .addGroupMember(
+                groupID: ChatID(try fields.string("group_id")), userID: UserID(try fields.string("user_id")))
         case "remove_group_member":
-            return .removeGroupMember(groupID: ChatID(try fields.string("group_id")), userID: UserID(try fields.string("user_id")))
+            return .removeGroupMember(
+                groupID: ChatID(try fields.string("group_id")), userID: UserID(try fields.string("user_id")))
         case "message":
             // The seed's text, kept for an absent field; a present but ill-typed one is named.
-            guard object["chat_id"] != nil, object["content"] != nil else { throw .invalidRequest("chat_id and content required") }
+            guard object["chat_id"] != nil, object["content"] != nil else {
+                throw .invalidRequest("chat_id and content required")
+            }
             return .message(
                 chatID: ChatID(try fields.string("chat_id")), content: try fields.string("content"),
                 clientMessageID: try fields.optionalString("client_message_id"))
         case "get_messages":
             return .getMessages(
-                chatID: ChatID(try fields.string("chat_id")), before: try fields.optionalString("before").map { MessageID($0) },
+                chatID: ChatID(try fields.string("chat_id")),
+                before: try fields.optionalString("before").map { MessageID($0) },
                 limit: try fields.limit())
         case "mark_read":
-            return .markRead(chatID: ChatID(try fields.string("chat_id")), messageID: MessageID(try fields.string("message_id")))
+            return .markRead(
+                chatID: ChatID(try fields.string("chat_id")), messageID: MessageID(try fields.string("message_id")))
         case "typing": return .typing(chatID: ChatID(try fields.string("chat_id")))
         default: throw ChatError(.unknownType, "Unknown message type")
         }
@@ -84,10 +95,14 @@ public enum CommandParser {
         }
 
         func stringArray(_ name: String) throws(ChatError) -> [String] {
-            guard case .array(let values)? = object[name] else { throw .invalidRequest("\(name) must be an array of strings") }
+            guard case .array(let values)? = object[name] else {
+                throw .invalidRequest("\(name) must be an array of strings")
+            }
             var strings = [String]()
             for value in values {
-                guard case .string(let string) = value, !string.isEmpty else { throw .invalidRequest("\(name) must be an array of strings") }
+                guard case .string(let string) = value, !string.isEmpty else {
+                    throw .invalidRequest("\(name) must be an array of strings")
+                }
                 strings.append(string)
             }
             return strings

@@ -14,7 +14,8 @@ struct OutgoingPushes {
 
     mutating func add(_ bytes: ByteBuffer, at order: PushOrder, to connection: ClientConnection) {
         let loop = connection.eventLoop
-        byLoop[ObjectIdentifier(loop), default: (loop, [])].pushes.append(Push(connection: connection, bytes: bytes, order: order))
+        byLoop[ObjectIdentifier(loop), default: (loop, [])].pushes.append(
+            Push(connection: connection, bytes: bytes, order: order))
     }
 
     /// Writes every push on its connection's loop, in the order added, then flushes.

@@ -40,14 +40,16 @@ public final class PushDispatcher: Sendable {
         try await log.withReader { db in
             try db.execute("BEGIN")
             defer { try? db.execute("COMMIT") }
-            let position = try db.scalarInt64("SELECT position FROM projection_checkpoints WHERE name = 'chat_read_model'") ?? 0
+            let position =
+                try db.scalarInt64("SELECT position FROM projection_checkpoints WHERE name = 'chat_read_model'") ?? 0
             var chats = [ChatID: ChatState]()
             var createdAt = [ChatID: String]()
             let chatRows = try db.prepare("SELECT chat_id, kind, name, created_at FROM chats")
             while try chatRows.step() {
                 let id = ChatID(chatRows.string(0))
                 chats[id] = ChatState(
-                    chatID: id, kind: ChatState.Kind(rawValue: chatRows.string(1)) ?? .group, name: chatRows.optionalString(2), members: [:])
+                    chatID: id, kind: ChatState.Kind(rawValue: chatRows.string(1)) ?? .group,
+                    name: chatRows.optionalString(2), members: [:])
                 createdAt[id] = chatRows.string(3)
             }
             let memberRows = try db.prepare("SELECT chat_id, user_id, role FROM members")
@@ -144,11 +146,14 @@ public final class PushDispatcher: Sendable {
     /// `session:ended` to the other connections of a revoked token, which then close.
     private func endSessions(_ recorded: RecordedEvent) {
         guard recorded.type == ChatEvent.Kind.sessionEnded.rawValue,
-            case .sessionEnded(let ended)? = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+            case .sessionEnded(let ended)? = try? ChatEvent(
+                type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
         else { return }
         let cause = recorded.decodedMetadata.connectionID
-        let bytes = ByteBuffer(bytes: PushEncoder.encode("session:ended", position: recorded.position, payload: PushEncoder.Empty?.none))
-        for connection in registry.connections(tokenHash: ended.tokenHash, of: ended.userID) where connection.id != cause {
+        let bytes = ByteBuffer(
+            bytes: PushEncoder.encode("session:ended", position: recorded.position, payload: PushEncoder.Empty?.none))
+        for connection in registry.connections(tokenHash: ended.tokenHash, of: ended.userID)
+        where connection.id != cause {
             connection.push(bytes, at: PushOrder(position: recorded.position, ordinal: Int.max))
             registry.deauthenticated(connection, user: ended.userID)
             connection.close(.sessionEnded)
@@ -183,7 +188,9 @@ public final class PushDispatcher: Sendable {
             guard !events.isEmpty else { break }
             for recorded in events where recorded.position <= upTo {
                 let planned = Self.plan(recorded, state: &state)
-                if recorded.position > since { pushes.append(contentsOf: planned.filter { $0.audience.contains(user) }) }
+                if recorded.position > since {
+                    pushes.append(contentsOf: planned.filter { $0.audience.contains(user) })
+                }
             }
             position = events.last!.position
         }
@@ -198,7 +205,9 @@ public final class PushDispatcher: Sendable {
     }
 
     private static func planUnordered(_ recorded: RecordedEvent, state: inout Snapshot) -> [PlannedPush] {
-        guard let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data) else {
+        guard
+            let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+        else {
             return []
         }
         let position = recorded.position
@@ -208,7 +217,8 @@ public final class PushDispatcher: Sendable {
         if let chatID { state.chats[chatID] = ChatState.evolve(before, event) }
         func push(_ type: String, _ payload: some Encodable, to audience: [UserID], except: String?) -> PlannedPush {
             PlannedPush(
-                position: position, bytes: ByteBuffer(bytes: PushEncoder.encode(type, position: position, payload: payload)),
+                position: position,
+                bytes: ByteBuffer(bytes: PushEncoder.encode(type, position: position, payload: payload)),
                 audience: audience, except: except)
         }
         func push(_ bytes: [UInt8], to audience: [UserID], except: String?) -> PlannedPush {
@@ -224,23 +234,38 @@ public final class PushDispatcher: Sendable {
         case .messageSent(let sent):
             let payload = MessageView(
                 id: sent.messageID, chatID: sent.chatID, senderID: sent.senderID,
-                senderUsername: state.usernames[sent.senderID] ?? "", content: sent.content, timestamp: sent.sentAt.iso8601,
+                senderUsername: state.usernames[sent.senderID] ?? "", content: sent.content,
+                timestamp: sent.sentAt.iso8601,
                 readBy: [], readAt: nil, position: position)
-            return [push(PushEncoder.messageNew(payload, position: position), to: members(state.chats[sent.chatID]), except: cause)]
+            return [
+                push(
+                    PushEncoder.messageNew(payload, position: position), to: members(state.chats[sent.chatID]),
+                    except: cause)
+            ]
         case .messagesRead(let read):
             let payload = PushEncoder.MessagesRead(
-                chat_session_id: read.chatID, reader_id: read.readerID, up_to_message_id: read.upToMessageID, read_at: read.readAt)
-            return [push(PushEncoder.messageRead(payload, position: position), to: members(state.chats[read.chatID]), except: nil)]
+                chat_session_id: read.chatID, reader_id: read.readerID, up_to_message_id: read.upToMessageID,
+                read_at: read.readAt)
+            return [
+                push(
+                    PushEncoder.messageRead(payload, position: position), to: members(state.chats[read.chatID]),
+                    except: nil)
+            ]
         case .directChatCreated(let created):
             state.createdAt[created.chatID] = created.createdAt.iso8601
-            return created.participants.compactMap { chatNew(created.chatID, for: $0, position: position, state: state, except: cause) }
+            return created.participants.compactMap {
+                chatNew(created.chatID, for: $0, position: position, state: state, except: cause)
+            }
         case .groupCreated(let created):
             state.createdAt[created.chatID] = created.createdAt.iso8601
-            return created.members.compactMap { chatNew(created.chatID, for: $0.userID, position: position, state: state, except: cause) }
+            return created.members.compactMap {
+                chatNew(created.chatID, for: $0.userID, position: position, state: state, except: cause)
+            }
         case .memberAdded(let added):
             var planned = [
                 push(
-                    "member:added", PushEncoder.Membership(chat_session_id: added.chatID, user_id: added.userID, by: added.addedBy),
+                    "member:added",
+                    PushEncoder.Membership(chat_session_id: added.chatID, user_id: added.userID, by: added.addedBy),
                     to: members(state.chats[added.chatID]), except: nil)
             ]
             if before?.isMember(added.userID) != true,
@@ -253,31 +278,40 @@ public final class PushDispatcher: Sendable {
             return [
                 push(
                     "member:removed",
-                    PushEncoder.Membership(chat_session_id: removed.chatID, user_id: removed.userID, by: removed.removedBy),
+                    PushEncoder.Membership(
+                        chat_session_id: removed.chatID, user_id: removed.userID, by: removed.removedBy),
                     to: members(before), except: nil)
             ]
         }
     }
 
     /// `chat:new` for one joining user: a direct chat's name depends on who receives it.
-    private static func chatNew(_ chatID: ChatID, for user: UserID, position: Int64, state: Snapshot, except cause: String?) -> PlannedPush? {
+    private static func chatNew(
+        _ chatID: ChatID, for user: UserID, position: Int64, state: Snapshot, except cause: String?
+    ) -> PlannedPush? {
         guard let chat = state.chats[chatID] else { return nil }
         let members = chat.members.map { id, role in
             MemberProfile(id: id, username: state.usernames[id] ?? "", role: role)
-        }.sorted { ($0.role == .admin ? 0 : 1, $0.username.lowercased()) < ($1.role == .admin ? 0 : 1, $1.username.lowercased()) }
+        }.sorted {
+            ($0.role == .admin ? 0 : 1, $0.username.lowercased()) < (
+                $1.role == .admin ? 0 : 1, $1.username.lowercased()
+            )
+        }
         let name = chat.kind == .direct ? (members.first { $0.id != user }?.username ?? "") : (chat.name ?? "")
         let payload = ChatSummary(
             id: chatID, kind: chat.kind, name: name, members: members, createdAt: state.createdAt[chatID] ?? "",
             lastMessage: nil, unreadCount: 0)
         return PlannedPush(
-            position: position, bytes: ByteBuffer(bytes: PushEncoder.encode("chat:new", position: position, payload: payload)),
+            position: position,
+            bytes: ByteBuffer(bytes: PushEncoder.encode("chat:new", position: position, payload: payload)),
             audience: [user], except: cause)
     }
 
     /// Writes `typing` to the other participants' sessions; not logged, no position.
     func typing(chatID: ChatID, from user: UserID, to recipients: [UserID], except connection: ClientConnection) {
         let bytes = ByteBuffer(
-            bytes: PushEncoder.encode("typing", position: nil, payload: PushEncoder.Typing(chat_session_id: chatID, user_id: user)))
+            bytes: PushEncoder.encode(
+                "typing", position: nil, payload: PushEncoder.Typing(chat_session_id: chatID, user_id: user)))
         for recipient in recipients {
             for target in registry.connections(of: recipient) where target.id != connection.id {
                 target.push(bytes, at: nil)

@@ -1,6 +1,6 @@
-import JSON
 import ChatDomain
 import Foundation
+import JSON
 import Projections
 
 /// The JSON of server pushes (protocol §5): `{"type": …, "position": …, "payload": {…}}`.
@@ -11,6 +11,8 @@ enum PushEncoder {
         var payload: Payload?
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct MessagesRead: Encodable {
         var chat_session_id: ChatID
         var reader_id: UserID
@@ -18,12 +20,16 @@ enum PushEncoder {
         var read_at: Timestamp
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct Membership: Encodable {
         var chat_session_id: ChatID
         var user_id: UserID
         var by: UserID
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct Typing: Encodable {
         var chat_session_id: ChatID
         var user_id: UserID
@@ -43,20 +49,29 @@ enum PushEncoder {
         json.beginObject()
         json.key("payload")
         json.beginObject()
-        json.key("chat_session_id"); json.string(message.chatID.rawValue)
-        json.key("content"); json.string(message.content)
-        json.key("id"); json.string(message.id.rawValue)
-        json.key("read_at"); json.string(message.readAt)
+        json.key("chat_session_id")
+        json.string(message.chatID.rawValue)
+        json.key("content")
+        json.string(message.content)
+        json.key("id")
+        json.string(message.id.rawValue)
+        json.key("read_at")
+        json.string(message.readAt)
         json.key("read_by")
         json.beginArray()
         for reader in message.readBy { json.string(reader.rawValue) }
         json.endArray()
-        json.key("sender_id"); json.string(message.senderID.rawValue)
-        json.key("sender_username"); json.string(message.senderUsername)
-        json.key("timestamp"); json.string(message.timestamp)
+        json.key("sender_id")
+        json.string(message.senderID.rawValue)
+        json.key("sender_username")
+        json.string(message.senderUsername)
+        json.key("timestamp")
+        json.string(message.timestamp)
         json.endObject()
-        json.key("position"); json.integer(position)
-        json.key("type"); json.string("message:new")
+        json.key("position")
+        json.integer(position)
+        json.key("type")
+        json.string("message:new")
         json.endObject()
         return json.bytes
     }
@@ -67,13 +82,19 @@ enum PushEncoder {
         json.beginObject()
         json.key("payload")
         json.beginObject()
-        json.key("chat_session_id"); json.string(read.chat_session_id.rawValue)
-        json.key("read_at"); json.string(read.read_at.iso8601)
-        json.key("reader_id"); json.string(read.reader_id.rawValue)
-        json.key("up_to_message_id"); json.string(read.up_to_message_id.rawValue)
+        json.key("chat_session_id")
+        json.string(read.chat_session_id.rawValue)
+        json.key("read_at")
+        json.string(read.read_at.iso8601)
+        json.key("reader_id")
+        json.string(read.reader_id.rawValue)
+        json.key("up_to_message_id")
+        json.string(read.up_to_message_id.rawValue)
         json.endObject()
-        json.key("position"); json.integer(position)
-        json.key("type"); json.string("message:read")
+        json.key("position")
+        json.integer(position)
+        json.key("type")
+        json.string("message:read")
         json.endObject()
         return json.bytes
     }

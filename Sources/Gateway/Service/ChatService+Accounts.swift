@@ -3,11 +3,15 @@ import EventStore
 import Projections
 
 extension ChatService {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct RegisterResult: Encodable {
         var user_id: UserID
         var username: String
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct LoginResult: Encodable {
         var token: String
         var user_id: UserID
@@ -16,6 +20,8 @@ extension ChatService {
         var position: Int64
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct AuthResult: Encodable {
         var user_id: UserID
         var username: String
@@ -50,12 +56,14 @@ extension ChatService {
         let lifetime = configuration.sessionLifetimeMilliseconds
         let tokenHash = token.hash
         let events = try await BlockingWork.run { () throws(ChatError) -> [ChatEvent] in
-            try Decisions.login(account: account, password: password, tokenHash: tokenHash, now: now, lifetimeMilliseconds: lifetime)
+            try Decisions.login(
+                account: account, password: password, tokenHash: tokenHash, now: now, lifetimeMilliseconds: lifetime)
         }
         guard let account, case .sessionStarted(let started)? = events.first else { throw ChatError.invalidCredentials }
         var loginMetadata = metadata
         loginMetadata.actor = account.userID.rawValue
-        let result = try await append(events, to: StreamName.user(usernameKey: key), expected: .any, metadata: loginMetadata)
+        let result = try await append(
+            events, to: StreamName.user(usernameKey: key), expected: .any, metadata: loginMetadata)
         let session = AuthenticatedSession(userID: account.userID, username: account.username, tokenHash: tokenHash)
         let fields = try ReplyEncoder.fields(
             LoginResult(
@@ -69,8 +77,10 @@ extension ChatService {
         let record = try await log.withReader { try ReadModelQueries.session(tokenHash: tokenHash, on: $0) }
         let session = try Decisions.authenticate(session: record, now: configuration.clock())
         let head = try await log.headPosition()
-        let authenticated = AuthenticatedSession(userID: session.userID, username: session.username, tokenHash: tokenHash)
-        let fields = try ReplyEncoder.fields(AuthResult(user_id: session.userID, username: session.username, position: head))
+        let authenticated = AuthenticatedSession(
+            userID: session.userID, username: session.username, tokenHash: tokenHash)
+        let fields = try ReplyEncoder.fields(
+            AuthResult(user_id: session.userID, username: session.username, position: head))
         return (fields, .authenticated(authenticated, since: since))
     }
 

@@ -1,22 +1,28 @@
-import JSON
 import ChatDomain
 import EventStore
+import JSON
 import Projections
 
 extension ChatService {
     /// How often a decision is retried when another append to the same chat won the race.
     static let conflictRetries = 8
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct CreateChatResult: Encodable {
         var chat_id: ChatID
         var created: Bool
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct CreateGroupResult: Encodable {
         var group_id: ChatID
         var chat_id: ChatID
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct MessageResult: Encodable {
         var message_id: MessageID
         var timestamp: String
@@ -27,15 +33,21 @@ extension ChatService {
         var canonicalJSON: [UInt8] {
             var json = CanonicalJSONWriter(capacity: 128)
             json.beginObject()
-            json.key("duplicate"); json.bool(duplicate)
-            json.key("message_id"); json.string(message_id.rawValue)
-            json.key("position"); json.integer(position)
-            json.key("timestamp"); json.string(timestamp)
+            json.key("duplicate")
+            json.bool(duplicate)
+            json.key("message_id")
+            json.string(message_id.rawValue)
+            json.key("position")
+            json.integer(position)
+            json.key("timestamp")
+            json.string(timestamp)
             json.endObject()
             return json.bytes
         }
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
     struct MessagesResult: Encodable {
         var messages: [MessageView]
         var has_more: Bool
@@ -54,7 +66,9 @@ extension ChatService {
     /// The chat's decision state: from the cache, or read and then cached.
     func chatState(_ chatID: ChatID) async throws -> ChatStateCache.Entry? {
         if let cached = chatStates.entry(for: chatID) { return cached }
-        guard let read = try await log.withReader({ try ReadModelQueries.chatState(chatID, on: $0) }) else { return nil }
+        guard let read = try await log.withReader({ try ReadModelQueries.chatState(chatID, on: $0) }) else {
+            return nil
+        }
         let entry = ChatStateCache.Entry(state: read.state, streamVersion: read.streamVersion)
         chatStates.store(entry, for: chatID)
         return entry
@@ -83,7 +97,8 @@ extension ChatService {
             guard !events.isEmpty else { return false }
             do {
                 let result = try await append(
-                    events, to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), metadata: metadata)
+                    events, to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0),
+                    metadata: metadata)
                 chatStates.recordAppend(events, to: chatID, after: current, streamVersion: result.streamVersion)
                 return true
             } catch EventStoreError.wrongExpectedVersion {
@@ -113,11 +128,13 @@ extension ChatService {
         return try ReplyEncoder.fields(CreateChatResult(chat_id: chatID, created: created))
     }
 
-    func createGroup(_ user: UserID, name: String, memberIDs: [UserID], metadata: EventMetadata) async throws -> [UInt8] {
+    func createGroup(_ user: UserID, name: String, memberIDs: [UserID], metadata: EventMetadata) async throws -> [UInt8]
+    {
         let unknown = try await log.withReader { try ReadModelQueries.unknownUsers(memberIDs, on: $0) }
         let chatID = IdentifierFactory.newGroupID()
         let events = try Decisions.createGroup(
-            requester: user, name: name, memberIDs: memberIDs, unknownMembers: unknown, chatID: chatID, now: configuration.clock())
+            requester: user, name: name, memberIDs: memberIDs, unknownMembers: unknown, chatID: chatID,
+            now: configuration.clock())
         _ = try await append(events, to: StreamName.chat(chatID), expected: .noStream, metadata: metadata)
         return try ReplyEncoder.fields(CreateGroupResult(group_id: chatID, chat_id: chatID))
     }
@@ -126,7 +143,8 @@ extension ChatService {
         _ user: UserID, to chatID: ChatID, content: String, clientMessageID: String?, metadata: EventMetadata
     ) async throws -> [UInt8] {
         try await chatLocks.withLock(chatID.rawValue) {
-            try await self.sendMessageLocked(user, to: chatID, content: content, clientMessageID: clientMessageID, metadata: metadata)
+            try await self.sendMessageLocked(
+                user, to: chatID, content: content, clientMessageID: clientMessageID, metadata: metadata)
         }
     }
 
@@ -158,14 +176,19 @@ extension ChatService {
             }
             switch outcome {
             case .duplicate(let first):
-                let timestamp = try await log.withReader { try ReadModelQueries.messageTimestamp(first.messageID, on: $0) }
+                let timestamp = try await log.withReader {
+                    try ReadModelQueries.messageTimestamp(first.messageID, on: $0)
+                }
                 return try ReplyEncoder.fields(
-                    MessageResult(message_id: first.messageID, timestamp: timestamp ?? "", position: first.position, duplicate: true))
+                    MessageResult(
+                        message_id: first.messageID, timestamp: timestamp ?? "", position: first.position,
+                        duplicate: true))
             case .send(let message):
                 do {
                     let event = ChatEvent.messageSent(message)
                     let result = try await append(
-                        [event], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), metadata: metadata)
+                        [event], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0),
+                        metadata: metadata)
                     chatStates.recordAppend([event], to: chatID, after: current, streamVersion: result.streamVersion)
                     return MessageResult(
                         message_id: message.messageID, timestamp: message.sentAt.iso8601, position: result.lastPosition,
@@ -191,12 +214,16 @@ extension ChatService {
         _ = try await appendToChat(chatID, metadata: metadata) { state, now in
             try Decisions.authorizeRead(requester: user, chat: state)
             let (newest, watermark) = try await self.log.withReader { db in
-                (try ReadModelQueries.newestMessage(in: chatID, notSentBy: user, on: db),
-                 try ReadModelQueries.watermark(chat: chatID, reader: user, on: db))
+                (
+                    try ReadModelQueries.newestMessage(in: chatID, notSentBy: user, on: db),
+                    try ReadModelQueries.watermark(chat: chatID, reader: user, on: db)
+                )
             }
             return try Decisions.markRead(requester: user, chat: state, target: newest, watermark: watermark, now: now)
         }
-        let page = try await log.withReader { try ReadModelQueries.messages(in: chatID, before: before, limit: limit, on: $0) }
+        let page = try await log.withReader {
+            try ReadModelQueries.messages(in: chatID, before: before, limit: limit, on: $0)
+        }
         return try ReplyEncoder.fields(MessagesResult(messages: page.messages, has_more: page.hasMore))
     }
 }

@@ -46,18 +46,21 @@ public final class ChatService: Sendable {
         switch parsed.command {
         case .failure(let error):
             return CommandReply(
-                response: ReplyEncoder.error(error, requestID: parsed.requestID), effect: nil, result: error.code.rawValue)
+                response: ReplyEncoder.error(error, requestID: parsed.requestID), effect: nil,
+                result: error.code.rawValue)
         case .success(let command):
             return await execute(command, requestID: parsed.requestID, context: context)
         }
     }
 
     /// Executes a parsed command; never throws: every failure is a response.
-    public func execute(_ command: ClientCommand, requestID: [UInt8]?, context: ConnectionContext) async -> CommandReply {
+    public func execute(_ command: ClientCommand, requestID: [UInt8]?, context: ConnectionContext) async -> CommandReply
+    {
         do {
             let (fields, effect) = try await run(command, requestID: requestID, context: context)
             return CommandReply(
-                response: ReplyEncoder.ok(requestID: requestID, fields: fields), effect: effect, commandType: command.type)
+                response: ReplyEncoder.ok(requestID: requestID, fields: fields), effect: effect,
+                commandType: command.type)
         } catch {
             let refusal = error as? ChatError ?? Self.contractError(for: error)
             return CommandReply(
@@ -107,7 +110,9 @@ public final class ChatService: Sendable {
         case .logout:
             return try await logout(session, metadata: metadata)
         case .listUsers(let query, let limit):
-            let users = try await log.withReader { try ReadModelQueries.searchUsers(query: query, limit: limit, on: $0) }
+            let users = try await log.withReader {
+                try ReadModelQueries.searchUsers(query: query, limit: limit, on: $0)
+            }
             return (try ReplyEncoder.fields(["users": users]), nil)
         case .getUserChats:
             let chats = try await log.withReader { try ReadModelQueries.chats(of: user, on: $0) }
@@ -120,7 +125,8 @@ public final class ChatService: Sendable {
             let added = try await appendToChat(groupID, metadata: metadata) { state, now in
                 try Decisions.addGroupMember(
                     requester: user, group: state, userID: member,
-                    userExists: try await self.log.withReader { try ReadModelQueries.user(member, on: $0) != nil }, now: now)
+                    userExists: try await self.log.withReader { try ReadModelQueries.user(member, on: $0) != nil },
+                    now: now)
             }
             return (try ReplyEncoder.fields(["added": added]), nil)
         case .removeGroupMember(let groupID, let member):
@@ -129,16 +135,23 @@ public final class ChatService: Sendable {
             }
             return (try ReplyEncoder.fields(["removed": removed]), nil)
         case .message(let chatID, let content, let clientMessageID):
-            return (try await sendMessage(user, to: chatID, content: content, clientMessageID: clientMessageID, metadata: metadata), nil)
+            return (
+                try await sendMessage(
+                    user, to: chatID, content: content, clientMessageID: clientMessageID, metadata: metadata), nil
+            )
         case .getMessages(let chatID, let before, let limit):
             return (try await getMessages(user, in: chatID, before: before, limit: limit, metadata: metadata), nil)
         case .markRead(let chatID, let messageID):
             let advanced = try await appendToChat(chatID, metadata: metadata) { state, now in
                 let (target, watermark) = try await self.log.withReader { db in
-                    (try ReadModelQueries.message(messageID, on: db), try ReadModelQueries.watermark(chat: chatID, reader: user, on: db))
+                    (
+                        try ReadModelQueries.message(messageID, on: db),
+                        try ReadModelQueries.watermark(chat: chatID, reader: user, on: db)
+                    )
                 }
                 guard let target else { throw ChatError.invalidRequest("message_id is not a message of this chat") }
-                return try Decisions.markRead(requester: user, chat: state, target: target, watermark: watermark, now: now)
+                return try Decisions.markRead(
+                    requester: user, chat: state, target: target, watermark: watermark, now: now)
             }
             return (try ReplyEncoder.fields(["advanced": advanced]), nil)
         case .typing(let chatID):

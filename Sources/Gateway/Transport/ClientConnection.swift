@@ -65,7 +65,10 @@ public final class ClientConnection: @unchecked Sendable {
     private let inbound: AsyncStream<Inbound>.Continuation
     private let commands: AsyncStream<Inbound>
 
-    init(id: String, framing: ConnectionContext.Framing, transport: Transport, flood: FloodControl, metrics: GatewayMetrics) {
+    init(
+        id: String, framing: ConnectionContext.Framing, transport: Transport, flood: FloodControl,
+        metrics: GatewayMetrics
+    ) {
         self.metrics = metrics
         self.id = id
         self.framing = framing
@@ -181,7 +184,9 @@ public final class ClientConnection: @unchecked Sendable {
 
     /// Writes the replayed history, then what arrived live meanwhile, without duplicates.
     func finishResume(replaying history: [PushDispatcher.PlannedPush]) {
-        for push in history { deliverReplayed(push.bytes, at: PushOrder(position: push.position, ordinal: push.ordinal)) }
+        for push in history {
+            deliverReplayed(push.bytes, at: PushOrder(position: push.position, ordinal: push.ordinal))
+        }
         while true {
             let held: [(ByteBuffer, PushOrder?)] = lock.withLock {
                 let held = heldDuringResume ?? []
@@ -256,7 +261,9 @@ public final class ClientConnection: @unchecked Sendable {
 
     /// `auth` with `since`: the ok response, then every push missed after `since` in log
     /// order, then live pushes, with no gap and no duplicate (protocol §6).
-    private func resume(_ session: AuthenticatedSession, after since: Int64, response: [UInt8], pushes: PushDispatcher) async {
+    private func resume(_ session: AuthenticatedSession, after since: Int64, response: [UInt8], pushes: PushDispatcher)
+        async
+    {
         lock.withLock { currentSession = session }
         let history: [PushDispatcher.PlannedPush]
         do {

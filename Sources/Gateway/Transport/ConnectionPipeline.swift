@@ -35,7 +35,9 @@ struct ConnectionPipeline: Sendable {
     }
 
     /// Builds the pipeline for the framing the first byte chose.
-    func configure(_ framing: FramingSniffer.Framing, channel: any Channel, pipeline: ChannelPipeline.SynchronousOperations) throws {
+    func configure(
+        _ framing: FramingSniffer.Framing, channel: any Channel, pipeline: ChannelPipeline.SynchronousOperations
+    ) throws {
         switch framing {
         case .ndjson:
             let connection = open(.tcp, channel, NDJSONConnectionHandler.transport(for: channel))
@@ -43,10 +45,13 @@ struct ConnectionPipeline: Sendable {
             try pipeline.addHandler(NDJSONConnectionHandler(connection: connection))
         case .http:
             try pipeline.configureHTTPServerPipeline(
-                withServerUpgrade: (upgraders: [webSocketUpgrader()], completionHandler: { context in
-                    context.pipeline.removeHandler(name: HTTPRequestDeadline.handlerName, promise: nil)
-                    context.pipeline.removeHandler(name: Self.routesHandlerName, promise: nil)
-                }))
+                withServerUpgrade: (
+                    upgraders: [webSocketUpgrader()],
+                    completionHandler: { context in
+                        context.pipeline.removeHandler(name: HTTPRequestDeadline.handlerName, promise: nil)
+                        context.pipeline.removeHandler(name: Self.routesHandlerName, promise: nil)
+                    }
+                ))
             try pipeline.addHandler(HTTPRequestDeadline(timeout: authTimeout), name: HTTPRequestDeadline.handlerName)
             try pipeline.addHandler(HTTPRouteHandler(health: health, metrics: metrics), name: Self.routesHandlerName)
         case .unknown:
@@ -70,7 +75,8 @@ struct ConnectionPipeline: Sendable {
                         ? .chat(open(.websocket, channel, WebSocketConnectionHandler.transport(for: channel)))
                         : .echo
                     let handlers = channel.pipeline.syncOperations
-                    try handlers.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(configuration.pingInterval * 1000))))
+                    try handlers.addHandler(
+                        IdleStateHandler(readTimeout: .milliseconds(Int64(configuration.pingInterval * 1000))))
                     try handlers.addHandler(WebSocketFrameValidator())
                     try handlers.addHandler(
                         NIOWebSocketFrameAggregator(

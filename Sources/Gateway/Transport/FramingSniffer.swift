@@ -49,7 +49,9 @@ final class FramingSniffer: ChannelInboundHandler, RemovableChannelHandler {
         if case .unknown = framing {
             let line = #"{"status":"error","code":"bad_json","message":"Unrecognised protocol"}"# + "\n"
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: line))).whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: line))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
             return
         }
         do {

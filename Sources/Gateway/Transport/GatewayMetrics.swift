@@ -25,7 +25,8 @@ public final class GatewayMetrics: @unchecked Sendable {
 
     public init() {
         factory = PrometheusMetricsFactory(registry: registry)
-        openWebSocket = Metrics.Meter(label: "chat_connections_open", dimensions: [("framing", "websocket")], factory: factory)
+        openWebSocket = Metrics.Meter(
+            label: "chat_connections_open", dimensions: [("framing", "websocket")], factory: factory)
         openTCP = Metrics.Meter(label: "chat_connections_open", dimensions: [("framing", "tcp")], factory: factory)
         eventsAppended = Metrics.Counter(label: "chat_events_appended_total", factory: factory)
         batchSizes = Metrics.Recorder(label: "chat_append_batch_size", aggregate: true, factory: factory)
@@ -49,14 +50,17 @@ public final class GatewayMetrics: @unchecked Sendable {
 
     func connectionClosed(_ framing: ConnectionContext.Framing, reason: String) {
         (framing == .websocket ? openWebSocket : openTCP).decrement()
-        cached(\.closes, reason) { Metrics.Counter(label: "chat_connections_closed_total", dimensions: [("reason", reason)], factory: factory) }
-            .increment()
+        cached(\.closes, reason) {
+            Metrics.Counter(label: "chat_connections_closed_total", dimensions: [("reason", reason)], factory: factory)
+        }
+        .increment()
     }
 
     /// One command's result (`ok` or its error code) and how long it took.
     func command(_ type: String, result: String, nanoseconds: Int64) {
         cached(\.commands, type + "\u{0}" + result) {
-            Metrics.Counter(label: "chat_commands_total", dimensions: [("type", type), ("result", result)], factory: factory)
+            Metrics.Counter(
+                label: "chat_commands_total", dimensions: [("type", type), ("result", result)], factory: factory)
         }.increment()
         cached(\.durations, type) {
             Metrics.Timer(label: "chat_command_duration_seconds", dimensions: [("type", type)], factory: factory)

@@ -1,5 +1,5 @@
-import Foundation
 public import EventStore
+import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
@@ -32,7 +32,8 @@ public final class GatewayServer: Service, Sendable {
     /// - Parameters:
     ///   - metrics: where `/metrics` reads from; give the same object to the log's batch observer.
     public init(
-        configuration: GatewayConfiguration, log: SQLiteEventLog, service: ChatService, metrics: GatewayMetrics = GatewayMetrics(),
+        configuration: GatewayConfiguration, log: SQLiteEventLog, service: ChatService,
+        metrics: GatewayMetrics = GatewayMetrics(),
         logger: Logger
     ) {
         self.metrics = metrics
@@ -80,7 +81,8 @@ public final class GatewayServer: Service, Sendable {
             // Past the high mark a connection is a slow reader and is closed (protocol §7).
             .childChannelOption(
                 .writeBufferWaterMark,
-                value: .init(low: configuration.maxOutputBytes / 2, high: configuration.maxOutputBytes))
+                value: .init(low: configuration.maxOutputBytes / 2, high: configuration.maxOutputBytes)
+            )
             .childChannelInitializer { [self] channel in
                 // Every accepted socket counts, whether or not it has said anything yet.
                 let open = openSockets.add(1, ordering: .relaxed).newValue
@@ -100,7 +102,9 @@ public final class GatewayServer: Service, Sendable {
 
         await withDiscardingTaskGroup { outer in
             outer.addTask { [dispatcher, logger] in
-                do { try await dispatcher.run() } catch { logger.error("push dispatcher stopped", metadata: ["chat.error": "\(error)"]) }
+                do { try await dispatcher.run() } catch {
+                    logger.error("push dispatcher stopped", metadata: ["chat.error": "\(error)"])
+                }
             }
             await withDiscardingTaskGroup { connections in
                 await withGracefulShutdownHandler {
@@ -143,7 +147,9 @@ public final class GatewayServer: Service, Sendable {
         channel.eventLoop.scheduleTask(in: .milliseconds(Int64(configuration.authTimeout * 1000))) {
             if connection.session == nil { connection.close(.authTimeout) }
         }
-        logger.info("connection opened", metadata: ["chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)"])
+        logger.info(
+            "connection opened",
+            metadata: ["chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)"])
         channel.closeFuture.whenComplete { [registry, logger, metrics] _ in
             registry.closed(connection)
             connection.finishInput()
@@ -151,7 +157,10 @@ public final class GatewayServer: Service, Sendable {
             metrics.connectionClosed(framing, reason: reason)
             logger.info(
                 "connection closed",
-                metadata: ["chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)", "chat.connection.reason": "\(reason)"])
+                metadata: [
+                    "chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)",
+                    "chat.connection.reason": "\(reason)",
+                ])
         }
         connectionSink.yield(connection)
         return connection

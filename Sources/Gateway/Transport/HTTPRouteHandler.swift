@@ -36,19 +36,27 @@ final class HTTPRouteHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/health"):
             write(.ok, body: health(), contentType: "application/json", context: context, keepAlive: head.isKeepAlive)
         case (.GET, "/metrics"):
-            write(.ok, body: metrics(), contentType: "text/plain; version=0.0.4", context: context, keepAlive: head.isKeepAlive)
+            write(
+                .ok, body: metrics(), contentType: "text/plain; version=0.0.4", context: context,
+                keepAlive: head.isKeepAlive)
         case (_, "/ws"):
             let wantsWebSocket = head.headers["upgrade"].contains { $0.lowercased() == "websocket" }
             let version = head.headers["sec-websocket-version"].first
             if wantsWebSocket, version != "13" {
                 var headers = HTTPHeaders()
                 headers.add(name: "Sec-WebSocket-Version", value: "13")
-                write(.upgradeRequired, body: "WebSocket version 13 required\n", contentType: "text/plain", extraHeaders: headers, context: context, keepAlive: false)
+                write(
+                    .upgradeRequired, body: "WebSocket version 13 required\n", contentType: "text/plain",
+                    extraHeaders: headers, context: context, keepAlive: false)
             } else {
-                write(.badRequest, body: "A valid WebSocket upgrade is required\n", contentType: "text/plain", context: context, keepAlive: false)
+                write(
+                    .badRequest, body: "A valid WebSocket upgrade is required\n", contentType: "text/plain",
+                    context: context, keepAlive: false)
             }
         default:
-            write(.notFound, body: "Not found\n", contentType: "text/plain", context: context, keepAlive: head.isKeepAlive)
+            write(
+                .notFound, body: "Not found\n", contentType: "text/plain", context: context, keepAlive: head.isKeepAlive
+            )
         }
     }
 
@@ -60,7 +68,8 @@ final class HTTPRouteHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: "\(body.utf8.count)")
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         let channel = context.channel

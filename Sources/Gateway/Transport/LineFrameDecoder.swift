@@ -50,7 +50,9 @@ struct LineFrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         // A last line without its newline is still a line.
         if !refused, buffer.readableBytes > 0, buffer.readableBytes <= maxLineBytes {
             let line = buffer.readSlice(length: buffer.readableBytes)!

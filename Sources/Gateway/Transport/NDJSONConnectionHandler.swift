@@ -18,7 +18,9 @@ final class NDJSONConnectionHandler: ChannelInboundHandler {
         case .tooLong:
             connection.closeAfterAnswers(
                 .messageTooLarge,
-                farewell: Array(#"{"status":"error","code":"message_too_large","message":"Line exceeds the message size limit"}"#.utf8))
+                farewell: Array(
+                    #"{"status":"error","code":"message_too_large","message":"Line exceeds the message size limit"}"#
+                        .utf8))
         }
     }
 

@@ -41,13 +41,16 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
             }
             switch role {
             case .chat(let connection): connection.receive(Array(payload.readableBytesView))
-            case .echo: context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: payload)), promise: nil)
+            case .echo:
+                context.writeAndFlush(
+                    wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: payload)), promise: nil)
             }
         case .binary:
             switch role {
             case .chat: close(context: context, code: .unacceptableData)
             case .echo:
-                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: frame.unmaskedData)), promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: frame.unmaskedData)), promise: nil)
             }
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
@@ -98,7 +101,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let aggregation = error as? NIOWebSocketFrameAggregator.Error, case .accumulatedFrameSizeIsTooLarge = aggregation {
+        if let aggregation = error as? NIOWebSocketFrameAggregator.Error,
+            case .accumulatedFrameSizeIsTooLarge = aggregation
+        {
             close(context: context, code: .messageTooLarge)
         } else {
             close(context: context, code: .protocolError)
@@ -118,7 +123,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
                 close(context: context, code: .goingAway, reason: .unresponsive)
             } else {
                 unansweredPings += 1
-                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
             }
         default:
             break
@@ -137,7 +143,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     }
 
     /// Closes with `code`; a chat connection records `reason` for its metrics.
-    private func close(context: ChannelHandlerContext, code: WebSocketErrorCode, reason: ClientConnection.CloseReason? = nil) {
+    private func close(
+        context: ChannelHandlerContext, code: WebSocketErrorCode, reason: ClientConnection.CloseReason? = nil
+    ) {
         guard !closing else { return }
         closing = true
         if case .chat(let connection) = role, let reason {
@@ -162,7 +170,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
     static func transport(for channel: any Channel) -> ClientConnection.Transport {
         ClientConnection.Transport(
             eventLoop: channel.eventLoop,
-            write: { json in channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: json), promise: nil) },
+            write: { json in channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: json), promise: nil)
+            },
             queue: { json in channel.write(WebSocketFrame(fin: true, opcode: .text, data: json), promise: nil) },
             flush: { channel.flush() },
             close: { reason in

@@ -4,7 +4,8 @@ import ArgumentParser
 struct ChatBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat-bench",
-        abstract: "Load generator for chat-gateway: open-loop throughput, idle connections, rate sweeps, and the echo ceiling.",
+        abstract:
+            "Load generator for chat-gateway: open-loop throughput, idle connections, rate sweeps, and the echo ceiling.",
         subcommands: [ThroughputCommand.self, ConnectionsCommand.self, SweepCommand.self, EchoCommand.self])
 }
 

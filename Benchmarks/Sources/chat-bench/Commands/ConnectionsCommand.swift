@@ -5,7 +5,9 @@ import NIOCore
 struct ConnectionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connections",
-        abstract: "Holds many idle authenticated connections while one message a second goes through a group; checks every delivery and reports the server's memory per connection.")
+        abstract:
+            "Holds many idle authenticated connections while one message a second goes through a group; checks every delivery and reports the server's memory per connection."
+    )
 
     @OptionGroup var target: TargetOptions
     @Option(help: "Connections to hold, in all.") var count = 10_000
@@ -92,13 +94,18 @@ struct ConnectionsCommand: AsyncParsableCommand {
             deliveriesExpected: hold.report.sent * recipients, deliveriesReceived: hold.report.delivered,
             duplicates: hold.report.duplicates, serverBytesPerConnection: hold.report.serverBytesPerConnection,
             server: hold.report.server)
-        var summary = "connections \(target.framing.rawValue): held \(report.openAtEnd)/\(count) for \(Int(self.hold)) s"
+        var summary =
+            "connections \(target.framing.rawValue): held \(report.openAtEnd)/\(count) for \(Int(self.hold)) s"
         summary += ", \(report.messagesAnswered)/\(report.messagesSent) messages answered"
-        summary += ", delivered \(report.deliveriesReceived)/\(report.deliveriesExpected) (duplicated \(report.duplicates))"
-        if let bytes = report.serverBytesPerConnection { summary += ", server \(format(Double(bytes) / 1024, 1)) KB/connection" }
+        summary +=
+            ", delivered \(report.deliveriesReceived)/\(report.deliveriesExpected) (duplicated \(report.duplicates))"
+        if let bytes = report.serverBytesPerConnection {
+            summary += ", server \(format(Double(bytes) / 1024, 1)) KB/connection"
+        }
         if let server = report.server { summary += " | " + server.summary }
         try emit(report, summary: summary, json: target.json)
-        let clean = report.openAtEnd == count && report.messagesAnswered == report.messagesSent
+        let clean =
+            report.openAtEnd == count && report.messagesAnswered == report.messagesSent
             && report.deliveriesReceived == report.deliveriesExpected && report.duplicates == 0
         if !clean { throw ExitCode(2) }
     }
@@ -126,7 +133,8 @@ final class IdleHold: @unchecked Sendable {
     private var lastSeen: [Int]
 
     init(
-        loop: any EventLoop, connections: [BenchConnection], sender: BenchConnection, chatID: String, server: ServerProcess?, progress: ProgressLine
+        loop: any EventLoop, connections: [BenchConnection], sender: BenchConnection, chatID: String,
+        server: ServerProcess?, progress: ProgressLine
     ) {
         self.loop = loop
         self.connections = connections
@@ -172,7 +180,9 @@ final class IdleHold: @unchecked Sendable {
         outcome.sent += 1
         sender.write(
             ByteBuffer(
-                string: #"{"type":"message","chat_id":"\#(chatID)","content":"\#(sequence) idle check","request_id":\#(sequence)}"#))
+                string:
+                    #"{"type":"message","chat_id":"\#(chatID)","content":"\#(sequence) idle check","request_id":\#(sequence)}"#
+            ))
         sender.flush()
         progress.show("holding: sent \(outcome.sent), delivered \(outcome.delivered)")
         loop.scheduleTask(in: .seconds(1)) { self.sendEverySecond(remaining: remaining - 1, done: done) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NIOCore
+import NIOPosix
 
 /// Where the server is, and how to report.
 struct TargetOptions: ParsableArguments {
@@ -42,5 +43,3 @@ extension Framing: ExpressibleByArgument {}
 /// The one event loop all of a run's client connections live on. One thread leaves the
 /// other core to the server on a two-core machine, and keeps the ledger lock-free.
 let clientLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-
-import NIOPosix

@@ -3,7 +3,9 @@ import ArgumentParser
 struct SweepCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Runs throughput at rising rates on the same users and reports the highest rate whose p99 ack latency stays under the bound with every delivery made.")
+        abstract:
+            "Runs throughput at rising rates on the same users and reports the highest rate whose p99 ack latency stays under the bound with every delivery made."
+    )
 
     @OptionGroup var target: TargetOptions
     @OptionGroup var load: LoadOptions
@@ -34,13 +36,16 @@ struct SweepCommand: AsyncParsableCommand {
         let kind: OpenLoopRun.Target = echo ? .echo : .chat
         let loop = clientLoopGroup.next()
         let progress = ProgressLine(enabled: !target.quiet)
-        let bench = try await Workbench.prepare(target: kind, options: target, load: load, loop: loop, progress: progress)
+        let bench = try await Workbench.prepare(
+            target: kind, options: target, load: load, loop: loop, progress: progress)
         progress.finish()
         var steps: [Step] = []
         var rate = from
         while rate <= to {
-            let result = try await bench.run(load: load, rate: rate, runID: steps.count, server: target.server, loop: loop, progress: progress)
-            let passed = result.isClean && result.ackLatencyMs.p99 < p99BoundMs
+            let result = try await bench.run(
+                load: load, rate: rate, runID: steps.count, server: target.server, loop: loop, progress: progress)
+            let passed =
+                result.isClean && result.ackLatencyMs.p99 < p99BoundMs
                 && result.deliveriesReceived == result.deliveriesExpected && result.answered == result.sent
             steps.append(Step(rate: rate, passed: passed, result: result))
             if !target.json { print("  \(passed ? "pass" : "FAIL") \(result.summary)") }
@@ -53,7 +58,8 @@ struct SweepCommand: AsyncParsableCommand {
             mode: echo ? "sweep-echo" : "sweep", framing: target.framing, users: load.users,
             groupSize: echo ? 1 : load.groupSize, contentBytes: load.contentBytes, p99BoundMs: p99BoundMs,
             sustainableRate: sustainable, steps: steps)
-        let summary = "\(echo ? "echo" : "chat") \(target.framing.rawValue) sustainable rate: "
+        let summary =
+            "\(echo ? "echo" : "chat") \(target.framing.rawValue) sustainable rate: "
             + (sustainable.map { "\(Int($0)) messages/s" } ?? "none (the first step failed)")
             + " (p99 ack < \(p99BoundMs) ms, every delivery made)"
         try emit(report, summary: summary, json: target.json)

@@ -37,7 +37,10 @@ func runOpenLoop(_ kind: OpenLoopRun.Target, target: TargetOptions, load: LoadOp
     let report = ThroughputReport(
         mode: kind == .chat ? "throughput" : "echo", framing: target.framing, users: load.users,
         groupSize: kind == .chat ? load.groupSize : 1, contentBytes: load.contentBytes, result: result)
-    let what = kind == .chat ? "chat \(target.framing.rawValue) users=\(load.users) group=\(load.groupSize)" : "echo \(target.framing.rawValue) connections=\(load.users)"
+    let what =
+        kind == .chat
+        ? "chat \(target.framing.rawValue) users=\(load.users) group=\(load.groupSize)"
+        : "echo \(target.framing.rawValue) connections=\(load.users)"
     try emit(report, summary: "\(what): " + result.summary, json: target.json)
     if !result.isClean { throw ExitCode(2) }
 }

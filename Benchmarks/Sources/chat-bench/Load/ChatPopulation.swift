@@ -56,7 +56,8 @@ struct ChatPopulation: Sendable {
     }
 
     /// Connects, optionally registers, and logs in.
-    static func logIn(username: String, register: Bool, connector: Connector, loop: any EventLoop) async throws -> User {
+    static func logIn(username: String, register: Bool, connector: Connector, loop: any EventLoop) async throws -> User
+    {
         let connection = try await connector.connect(on: loop).get()
         if register {
             _ = try await call(connection, #""type":"register","username":"\#(username)","password":"\#(password)""#)
@@ -69,7 +70,8 @@ struct ChatPopulation: Sendable {
     }
 
     /// Opens one more connection authenticated with an existing token.
-    static func authenticate(token: String, connector: Connector, loop: any EventLoop, from source: String?) async throws
+    static func authenticate(token: String, connector: Connector, loop: any EventLoop, from source: String?)
+        async throws
         -> BenchConnection
     {
         let connection = try await connector.connect(on: loop, from: source).get()

@@ -54,12 +54,16 @@ struct Workbench: Sendable {
         (0..<groupSize).flatMap { member in (0..<groupCount).map { group in group * groupSize + member } }
     }
 
-    func run(load: LoadOptions, rate: Double, runID: Int = 0, server: ServerProcess?, loop: any EventLoop, progress: ProgressLine)
+    func run(
+        load: LoadOptions, rate: Double, runID: Int = 0, server: ServerProcess?, loop: any EventLoop,
+        progress: ProgressLine
+    )
         async throws -> LoadReport
     {
         let plan = load.plan(senders: senders, rate: rate, recipientsPerMessage: recipientsPerMessage)
         let run = OpenLoopRun(
-            loop: loop, participants: participants, plan: plan, target: target, runID: runID, contentBytes: load.contentBytes,
+            loop: loop, participants: participants, plan: plan, target: target, runID: runID,
+            contentBytes: load.contentBytes,
             drainTimeout: .seconds(load.drainTimeout), server: server, progress: progress)
         let report = try await run.run().get()
         progress.finish()

@@ -57,12 +57,14 @@ struct LoadReport: Codable, Sendable {
         if misdeliveries > 0 { line += ", misdelivered \(misdeliveries)" }
         line += ")"
         if !errors.isEmpty {
-            line += ", errors " + errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            line +=
+                ", errors " + errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
         line += " | ack ms p50 \(ackLatencyMs.p50) p90 \(ackLatencyMs.p90) p99 \(ackLatencyMs.p99)"
         line += " p99.9 \(ackLatencyMs.p999) max \(ackLatencyMs.max)"
         if deliveryLatencyMs.count > 0 {
-            line += " | delivery ms p50 \(deliveryLatencyMs.p50) p99 \(deliveryLatencyMs.p99) max \(deliveryLatencyMs.max)"
+            line +=
+                " | delivery ms p50 \(deliveryLatencyMs.p50) p99 \(deliveryLatencyMs.p99) max \(deliveryLatencyMs.max)"
         }
         if let server { line += " | " + server.summary }
         return line
