@@ -71,7 +71,7 @@ public final class PushDispatcher: Sendable {
         var ordinal: Int = 0
         var bytes: ByteBuffer
         /// Users whose sessions receive it.
-        var audience: [UserID]
+        var audience: PushAudience
         /// The connection that caused the event, which does not receive it.
         var except: String?
     }
@@ -136,7 +136,7 @@ public final class PushDispatcher: Sendable {
 
     private func address(_ push: PlannedPush, into outgoing: inout OutgoingPushes) {
         let order = PushOrder(position: push.position, ordinal: push.ordinal)
-        for user in push.audience {
+        for user in push.audience.users {
             for connection in registry.connections(of: user) where connection.id != push.except {
                 outgoing.add(push.bytes, at: order, to: connection)
             }
@@ -171,7 +171,16 @@ public final class PushDispatcher: Sendable {
             registry.authenticated(connection, as: user)
             let upTo = shared.position
             guard since >= shared.windowStart || since >= upTo else { return (nil, upTo) }
-            return (shared.recent.filter { $0.position > since && $0.audience.contains(user) }, upTo)
+            // What came after `since`, found by bisection: the cost is what was pushed since,
+            // not the whole window.
+            let recent = shared.recent
+            var low = 0
+            var high = recent.count
+            while low < high {
+                let middle = (low + high) / 2
+                if recent[middle].position > since { high = middle } else { low = middle + 1 }
+            }
+            return (recent[low...].filter { $0.audience.contains(user) }, upTo)
         }
         if let inWindow { return inWindow }
         return try await replayFromLog(for: user, after: since, upTo: upTo)
@@ -215,16 +224,17 @@ public final class PushDispatcher: Sendable {
         let chatID = StreamName.chatID(of: recorded.streamID)
         let before = chatID.flatMap { state.chats[$0] }
         if let chatID { state.chats[chatID] = ChatState.evolve(before, event) }
-        func push(_ type: String, _ payload: some Encodable, to audience: [UserID], except: String?) -> PlannedPush {
+        func push(_ type: String, _ payload: some Encodable, to audience: PushAudience, except: String?) -> PlannedPush
+        {
             PlannedPush(
                 position: position,
                 bytes: ByteBuffer(bytes: PushEncoder.encode(type, position: position, payload: payload)),
                 audience: audience, except: except)
         }
-        func push(_ bytes: [UInt8], to audience: [UserID], except: String?) -> PlannedPush {
+        func push(_ bytes: [UInt8], to audience: PushAudience, except: String?) -> PlannedPush {
             PlannedPush(position: position, bytes: ByteBuffer(bytes: bytes), audience: audience, except: except)
         }
-        func members(_ chat: ChatState?) -> [UserID] { chat.map { Array($0.members.keys) } ?? [] }
+        func members(_ chat: ChatState?) -> PushAudience { PushAudience(membersOf: chat) }
         switch event {
         case .userRegistered(let registered):
             state.usernames[registered.userID] = registered.username
@@ -253,14 +263,18 @@ public final class PushDispatcher: Sendable {
             ]
         case .directChatCreated(let created):
             state.createdAt[created.chatID] = created.createdAt.iso8601
+            // Each participant sees the chat named after the other: one push each.
             return created.participants.compactMap {
-                chatNew(created.chatID, for: $0, position: position, state: state, except: cause)
+                chatNew(created.chatID, for: [$0], position: position, state: state, except: cause)
             }
         case .groupCreated(let created):
             state.createdAt[created.chatID] = created.createdAt.iso8601
-            return created.members.compactMap {
-                chatNew(created.chatID, for: $0.userID, position: position, state: state, except: cause)
-            }
+            // Every member sees the same group: encoded once, however large it is.
+            return [
+                chatNew(
+                    created.chatID, for: created.members.map(\.userID), position: position, state: state,
+                    except: cause)
+            ].compactMap { $0 }
         case .memberAdded(let added):
             var planned = [
                 push(
@@ -269,7 +283,8 @@ public final class PushDispatcher: Sendable {
                     to: members(state.chats[added.chatID]), except: nil)
             ]
             if before?.isMember(added.userID) != true,
-                let chatNew = chatNew(added.chatID, for: added.userID, position: position, state: state, except: cause)
+                let chatNew = chatNew(
+                    added.chatID, for: [added.userID], position: position, state: state, except: cause)
             {
                 planned.append(chatNew)
             }
@@ -285,26 +300,30 @@ public final class PushDispatcher: Sendable {
         }
     }
 
-    /// `chat:new` for one joining user: a direct chat's name depends on who receives it.
+    /// `chat:new` for users joining a chat at once. A direct chat's name depends on who
+    /// receives it, so it is planned per participant; a group's is the same for everyone.
     private static func chatNew(
-        _ chatID: ChatID, for user: UserID, position: Int64, state: Snapshot, except cause: String?
+        _ chatID: ChatID, for users: [UserID], position: Int64, state: Snapshot, except cause: String?
     ) -> PlannedPush? {
-        guard let chat = state.chats[chatID] else { return nil }
+        guard let chat = state.chats[chatID], let first = users.first else { return nil }
+        // Admins first, then by username; each key made once, not at every comparison.
         let members = chat.members.map { id, role in
-            MemberProfile(id: id, username: state.usernames[id] ?? "", role: role)
-        }.sorted {
-            ($0.role == .admin ? 0 : 1, $0.username.lowercased()) < (
-                $1.role == .admin ? 0 : 1, $1.username.lowercased()
+            let username = state.usernames[id] ?? ""
+            return (
+                key: (role == .admin ? 0 : 1, Validation.usernameKey(username)),
+                profile: MemberProfile(id: id, username: username, role: role)
             )
         }
-        let name = chat.kind == .direct ? (members.first { $0.id != user }?.username ?? "") : (chat.name ?? "")
+        .sorted { $0.key < $1.key }
+        .map(\.profile)
+        let name = chat.kind == .direct ? (members.first { $0.id != first }?.username ?? "") : (chat.name ?? "")
         let payload = ChatSummary(
             id: chatID, kind: chat.kind, name: name, members: members, createdAt: state.createdAt[chatID] ?? "",
             lastMessage: nil, unreadCount: 0)
         return PlannedPush(
             position: position,
             bytes: ByteBuffer(bytes: PushEncoder.encode("chat:new", position: position, payload: payload)),
-            audience: [user], except: cause)
+            audience: PushAudience(users), except: cause)
     }
 
     /// Writes `typing` to the other participants' sessions; not logged, no position.
