@@ -8,7 +8,8 @@ struct LargeRoomTests {
     static let memberCount = 40
 
     @Test func everyMemberOfANewGroupGetsTheSameChatNewOnceAndResumesIt() async throws {
-        let gateway = try await GatewayHarness.start(configuration: .init(port: 0, rateLimit: 10_000, rateBurst: 10_000))
+        let gateway = try await GatewayHarness.start(
+            configuration: .init(port: 0, rateLimit: 10_000, rateBurst: 10_000))
         let creator = try await gateway.tcp()
         _ = try await command(creator, #"{"type":"register","username":"zed-admin","password":"password-1"}"#)
         let login = try await command(creator, #"{"type":"login","username":"zed-admin","password":"password-1"}"#)
@@ -17,12 +18,15 @@ struct LargeRoomTests {
         for index in 0..<Self.memberCount {
             let client = try await gateway.tcp()
             let name = String(format: "Member-%02d", Self.memberCount - index)
-            let id = try await command(client, #"{"type":"register","username":"\#(name)","password":"password-1"}"#)["user_id"] as! String
+            let id =
+                try await command(client, #"{"type":"register","username":"\#(name)","password":"password-1"}"#)[
+                    "user_id"] as! String
             _ = try await command(client, #"{"type":"login","username":"\#(name)","password":"password-1"}"#)
             members.append((client, id, name))
         }
         let ids = members.map { #""\#($0.id)""# }.joined(separator: ",")
-        let created = try await command(creator, #"{"type":"create_group","group_name":"Everyone","member_ids":[\#(ids)]}"#)
+        let created = try await command(
+            creator, #"{"type":"create_group","group_name":"Everyone","member_ids":[\#(ids)]}"#)
         let groupID = try #require(created["group_id"] as? String)
 
         let expectedNames = ["zed-admin"] + members.map(\.name).sorted { $0.lowercased() < $1.lowercased() }
