@@ -69,7 +69,12 @@ enum EventLogSchema {
             self.tableCount = tableCount
         }
 
+        /// Read in one snapshot: read one by one, a file being created by another opener
+        /// could show its tables but not yet its identity (seen in CI).
         init(_ connection: SQLiteConnection) throws {
+            let inTransaction = connection.isInTransaction
+            if !inTransaction { try connection.execute("BEGIN") }
+            defer { if !inTransaction { try? connection.execute("COMMIT") } }
             applicationID = try connection.scalarInt64("PRAGMA application_id") ?? 0
             userVersion = try connection.scalarInt64("PRAGMA user_version") ?? 0
             tableCount = try connection.scalarInt64("SELECT count(*) FROM sqlite_master") ?? 0

@@ -62,7 +62,7 @@ struct SharedFileTests {
     }
 
     @Test func openersOfABrandNewFileAtTheSameMomentAllSucceed() async throws {
-        for attempt in 0..<5 {
+        for attempt in 0..<20 {
             let path = directory.path("new-\(attempt).db")
             let logs = try await withThrowingTaskGroup(of: SQLiteEventLog.self) { group in
                 for _ in 0..<6 { group.addTask { try await SQLiteEventLog.open(path: path) } }

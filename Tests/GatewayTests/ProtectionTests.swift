@@ -39,7 +39,8 @@ struct ProtectionTests {
     }
 
     @Test func anUnauthenticatedConnectionIsClosedAfterTheAuthTimeout() async throws {
-        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, authTimeout: 5))
+        // Room for a register and a login on a machine loaded by the tests running beside.
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, authTimeout: 10))
         let authenticated = try await gateway.tcp()
         try await authenticated.write(
             #"{"type":"register","username":"alice","password":"password-1"}"# + "\n"

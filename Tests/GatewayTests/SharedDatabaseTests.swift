@@ -57,36 +57,41 @@ struct SharedDatabaseTests {
             }
             guard let gateway = serving.first else { continue }
             let client = try await RawClient.connect(port: gateway.port)
-            #expect(try await command(client, #"{"type":"register","username":"alice","password":"password-1"}"#).isOK)
+            #expect(try await command(client, #"{"type":"ping","request_id":1}"#)["request_id"] as? Int == 1)
             gateway.kill()
-            #expect(try ProjectionVerifier.verify(path: database) == .verified(events: 1))
+            #expect(try ProjectionVerifier.verify(path: database) == .verified(events: 0), "a whole, valid log")
         }
     }
 
     @Test func eventsAppendedByAnotherProcessDoNotStopPushes() async throws {
         let directory = try TemporaryDirectory()
         let database = directory.path("chat.db")
+        // Users registered with cheap password hashes (their parameters are stored with
+        // them, so logging in is cheap too): the child's default hashing would load a machine
+        // running the other suites beside this one.
+        let other = try await SQLiteEventLog.open(path: database, projection: ChatProjection())
+        let outsider = ChatService(log: other, configuration: .init(passwordParameters: .fastForTesting))
+        func register(_ name: String) async throws -> String {
+            let reply = await outsider.handle(
+                Array(#"{"type":"register","username":"\#(name)","password":"password-1"}"#.utf8),
+                context: ConnectionContext(connectionID: "outsider", framing: .tcp))
+            let answer = try json(String(decoding: reply.response, as: UTF8.self))
+            return try #require(answer["user_id"] as? String, "\(answer)")
+        }
+        _ = try await register("alice")
+        let bobID = try await register("bob")
+
         let gateway = try GatewayProcess(database: database)
         let alice = try await RawClient.connect(port: gateway.port)
         let bob = try await RawClient.connect(port: gateway.port)
-        _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
-        let bobID =
-            try await command(bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
-            as! String
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
         _ = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
         let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
         #expect(try await push(bob)["type"] as? String == "chat:new")
 
-        // Another process appends: positions the gateway never published.
-        let other = try await SQLiteEventLog.open(path: database, projection: ChatProjection())
-        let outsider = ChatService(log: other, configuration: .init(passwordParameters: .fastForTesting))
-        for name in ["carol", "dave"] {
-            let reply = await outsider.handle(
-                Array(#"{"type":"register","username":"\#(name)","password":"password-1"}"#.utf8),
-                context: ConnectionContext(connectionID: "outsider", framing: .tcp))
-            #expect(String(decoding: reply.response, as: UTF8.self).contains(#""status":"ok""#))
-        }
+        // Another writer appends: positions the gateway never published.
+        _ = try await register("carol")
+        _ = try await register("dave")
         let outsiderHead = try await other.headPosition()
         await other.close()
 
