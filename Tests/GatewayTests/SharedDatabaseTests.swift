@@ -27,8 +27,10 @@ struct SharedDatabaseTests {
             try await command(client, #"{"type":"ping","request_id":1}"#)["request_id"] as? Int == 1,
             "the first serves on")
         first.kill()
+        // kill -9 released the lock: the next one starts (its init throws otherwise) and serves.
         let next = try GatewayProcess(database: database)
-        #expect(next.port > 0, "kill -9 released the lock")
+        let again = try await RawClient.connect(port: next.port)
+        #expect(try await command(again, #"{"type":"ping","request_id":2}"#)["request_id"] as? Int == 2)
     }
 
     @Test func twoGatewaysStartedAtOnceOnANewFileLeaveOneServing() async throws {
