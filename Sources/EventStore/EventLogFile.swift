@@ -28,7 +28,7 @@ public enum EventLogFile {
             throw EventStoreError.incompatibleDatabase("\(path) already exists")
         }
         let connection = try SQLiteConnection(path: path)
-        try connection.execute("PRAGMA journal_mode = WAL")
+        try connection.enableWALMode()
         try EventLogSchema.prepare(connection, allowCreate: true)
         return connection
     }

@@ -31,12 +31,10 @@ enum EventLogSchema {
     /// schema in an empty file.
     static func prepare(_ connection: SQLiteConnection, allowCreate: Bool) throws {
         var identity = try Identity(connection)
-        if identity.isEmptyFile {
-            guard allowCreate else {
-                throw EventStoreError.incompatibleDatabase("the database is empty, not a chat event log")
-            }
-            // Under the write lock, looked at again: another opener may be creating it now,
-            // and outside a transaction its tables could be seen before its identity.
+        if identity.applicationID == 0, allowCreate {
+            // Empty, or being created by another opener right now (whose tables may already
+            // show, but not its identity): look again under the write lock, where the file is
+            // either still empty or complete.
             try connection.transaction {
                 identity = try Identity(connection)
                 guard identity.isEmptyFile else { return }
@@ -45,6 +43,9 @@ enum EventLogSchema {
                 try connection.execute("PRAGMA user_version = \(Self.version)")
                 identity = Identity(applicationID: Self.applicationID, userVersion: Self.version, tableCount: 1)
             }
+        }
+        if identity.isEmptyFile {
+            throw EventStoreError.incompatibleDatabase("the database is empty, not a chat event log")
         }
         guard identity.applicationID == Self.applicationID else {
             throw EventStoreError.incompatibleDatabase("not a chat event log (unknown SQLite application id)")
@@ -69,12 +70,7 @@ enum EventLogSchema {
             self.tableCount = tableCount
         }
 
-        /// Read in one snapshot: read one by one, a file being created by another opener
-        /// could show its tables but not yet its identity (seen in CI).
         init(_ connection: SQLiteConnection) throws {
-            let inTransaction = connection.isInTransaction
-            if !inTransaction { try connection.execute("BEGIN") }
-            defer { if !inTransaction { try? connection.execute("COMMIT") } }
             applicationID = try connection.scalarInt64("PRAGMA application_id") ?? 0
             userVersion = try connection.scalarInt64("PRAGMA user_version") ?? 0
             tableCount = try connection.scalarInt64("SELECT count(*) FROM sqlite_master") ?? 0

@@ -67,7 +67,8 @@ public final class SQLiteEventLog: EventLog {
                         // SQLite opens a file it may not write read-only, without an error.
                         if connection.isReadOnly { throw EventStoreError.readOnly(path: path) }
                         // Keep the WAL file from staying at its largest size after a burst.
-                        try connection.execute("PRAGMA journal_mode = WAL; PRAGMA journal_size_limit = 67108864")
+                        try connection.enableWALMode()
+                        try connection.execute("PRAGMA journal_size_limit = 67108864")
                         try connection.execute(configuration.durability.pragma)
                         try EventLogSchema.prepare(connection, allowCreate: create)
                         if let projection {

@@ -35,7 +35,7 @@ final class WALCheckpointer: @unchecked Sendable {
         connection = try SQLiteConnection(path: path, create: false)
         // A connection learns the journal mode when it first reads the file; until then
         // sqlite3_wal_checkpoint_v2 treats the database as not in WAL mode and does nothing.
-        try connection.execute("PRAGMA journal_mode = WAL")
+        try connection.enableWALMode()
         self.thresholdPages = thresholdPages
     }
 

@@ -91,6 +91,22 @@ public final class SQLiteConnection: @unchecked Sendable {
     /// Whether the main database was opened read-only (asked for, or the file is not writable).
     public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
+    /// Puts the file in WAL mode (a no-op once it is). Switching a new file needs an exclusive
+    /// lock, for which SQLite does not wait when another connection is opening the same file
+    /// at that moment: it answers SQLITE_BUSY at once. So: try again, for up to 10 s.
+    public func enableWALMode() throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                try execute("PRAGMA journal_mode = WAL")
+                return
+            } catch {
+                guard error.isBusy, ContinuousClock.now < deadline else { throw error }
+                sqlite3_sleep(1)
+            }
+        }
+    }
+
     /// Runs `body` in `BEGIN IMMEDIATE … COMMIT`, rolling back if it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
