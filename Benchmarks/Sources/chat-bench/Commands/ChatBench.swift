@@ -6,7 +6,9 @@ struct ChatBench: AsyncParsableCommand {
         commandName: "chat-bench",
         abstract:
             "Load generator for chat-gateway: open-loop throughput, idle connections, rate sweeps, and the echo ceiling.",
-        subcommands: [ThroughputCommand.self, ConnectionsCommand.self, SweepCommand.self, EchoCommand.self])
+        subcommands: [
+            ThroughputCommand.self, ConnectionsCommand.self, SweepCommand.self, EchoCommand.self, RoomCommand.self,
+        ])
 }
 
 /// What a throughput or echo run prints with `--json`.

@@ -28,7 +28,7 @@ struct LoadOptions: ParsableArguments {
 
     func validate() throws {
         guard rate > 0, duration > 0, warmup >= 0 else { throw ValidationError("rate and duration must be positive") }
-        guard (2...64).contains(groupSize) else { throw ValidationError("--group-size must be from 2 to 64") }
+        guard (2...1_000).contains(groupSize) else { throw ValidationError("--group-size must be from 2 to 1000") }
     }
 
     func plan(senders: [LoadPlan.Sender], rate: Double? = nil, recipientsPerMessage: Int) -> LoadPlan {

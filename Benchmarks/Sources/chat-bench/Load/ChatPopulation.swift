@@ -22,9 +22,8 @@ struct ChatPopulation: Sendable {
 
     static let password = "bench-password-1"
 
-    /// Registers and logs in `userCount` users (a few at a time, since each costs the
-    /// server a password hash) and has the first member of every `groupSize` users create
-    /// their group.
+    /// Registers and logs in `userCount` users and has the first member of every `groupSize`
+    /// users create their group.
     static func establish(
         userCount: Int, groupSize: Int, connector: Connector, loop: any EventLoop,
         progress: ProgressLine
@@ -32,27 +31,40 @@ struct ChatPopulation: Sendable {
         guard groupSize >= 2, userCount >= groupSize, userCount % groupSize == 0 else {
             throw BenchError.setup("--users must be a multiple of --group-size (at least 2)")
         }
+        let users = try await logIn(userCount, connector: connector, loop: loop, progress: progress)
+        var groups: [Group] = []
+        for first in stride(from: 0, to: userCount, by: groupSize) {
+            let members = Array(first..<(first + groupSize))
+            groups.append(try await createGroup(of: members, named: "bench \(first / groupSize)", users: users))
+        }
+        return ChatPopulation(users: users, groups: groups)
+    }
+
+    /// Registers and logs in `count` fresh users, a few at a time, since each costs the
+    /// server a password hash.
+    static func logIn(_ count: Int, connector: Connector, loop: any EventLoop, progress: ProgressLine)
+        async throws -> [User]
+    {
         let tag = runTag()
-        var users = [User?](repeating: nil, count: userCount)
-        try await forEach(0..<userCount, concurrency: 32) { index in
+        var users = [User?](repeating: nil, count: count)
+        try await forEach(0..<count, concurrency: 32) { index in
             let user = try await logIn(username: "b\(tag)_\(index)", register: true, connector: connector, loop: loop)
             progress.update("logging in users")
             return (index, user)
         } collect: { (index, user) in
             users[index] = user
         }
-        let loggedIn = users.map { $0! }
-        var groups: [Group] = []
-        for first in stride(from: 0, to: userCount, by: groupSize) {
-            let members = Array(first..<(first + groupSize))
-            let others = members.dropFirst().map { "\"\(loggedIn[$0].userID)\"" }.joined(separator: ",")
-            let reply = try await call(
-                loggedIn[first].connection,
-                #""type":"create_group","group_name":"bench \#(first / groupSize)","member_ids":[\#(others)]"#)
-            guard let chatID = reply["chat_id"] as? String else { throw BenchError.setup("create_group: no chat_id") }
-            groups.append(Group(chatID: chatID, members: members))
-        }
-        return ChatPopulation(users: loggedIn, groups: groups)
+        return users.map { $0! }
+    }
+
+    /// Has the first of `members` create a group holding all of them, in one `create_group`.
+    static func createGroup(of members: [Int], named name: String, users: [User]) async throws -> Group {
+        let others = members.dropFirst().map { "\"\(users[$0].userID)\"" }.joined(separator: ",")
+        let reply = try await call(
+            users[members[0]].connection,
+            #""type":"create_group","group_name":"\#(name)","member_ids":[\#(others)]"#)
+        guard let chatID = reply["chat_id"] as? String else { throw BenchError.setup("create_group: no chat_id") }
+        return Group(chatID: chatID, members: members)
     }
 
     /// Connects, optionally registers, and logs in.

@@ -9,7 +9,9 @@ struct LoadLedger {
     let plan: LoadPlan
 
     private(set) var answered: [Bool]
+    /// For each message, `wordsPerMessage` words of one bit per member of its group.
     private(set) var deliveredTo: [UInt64]
+    private let wordsPerMessage: Int
     private(set) var answeredCount = 0
     private(set) var deliveredCount = 0
     private(set) var measuredAnswers = 0
@@ -25,7 +27,8 @@ struct LoadLedger {
     init(plan: LoadPlan) {
         self.plan = plan
         answered = Array(repeating: false, count: plan.totalMessages)
-        deliveredTo = Array(repeating: 0, count: plan.totalMessages)
+        wordsPerMessage = plan.wordsPerMessage
+        deliveredTo = Array(repeating: 0, count: plan.totalMessages * wordsPerMessage)
     }
 
     /// An ok answer (or an echo) to message `sequence`.
@@ -50,16 +53,17 @@ struct LoadLedger {
             return
         }
         let sender = plan.sender(of: sequence)
-        guard sender.group == group, sender.member != member else {
+        guard sender.group == group, sender.member != member, member < sender.groupSize else {
             misdeliveries += 1
             return
         }
-        let bit = UInt64(1) << UInt64(member)
-        guard deliveredTo[sequence] & bit == 0 else {
+        let word = sequence * wordsPerMessage + member / 64
+        let bit = UInt64(1) << UInt64(member % 64)
+        guard deliveredTo[word] & bit == 0 else {
             duplicateDeliveries += 1
             return
         }
-        deliveredTo[sequence] |= bit
+        deliveredTo[word] |= bit
         deliveredCount += 1
         if plan.isMeasured(sequence) {
             measuredDeliveries += 1
@@ -76,10 +80,12 @@ struct LoadLedger {
 
     /// Deliveries missing for the first `sent` messages.
     func missingDeliveries(sent: Int) -> Int {
+        guard plan.recipientsPerMessage > 0 else { return 0 }
         var missing = 0
         for sequence in 0..<sent {
-            let expected = plan.expectedRecipients(of: sequence)
-            missing += (expected & ~deliveredTo[sequence]).nonzeroBitCount
+            // Only the group's other members are ever marked, so the count of marks says it.
+            let words = deliveredTo[(sequence * wordsPerMessage)..<((sequence + 1) * wordsPerMessage)]
+            missing += plan.sender(of: sequence).groupSize - 1 - words.reduce(0) { $0 + $1.nonzeroBitCount }
         }
         return missing
     }
@@ -134,10 +140,6 @@ struct LoadPlan: Sendable {
     /// Round robin over the senders, so consecutive messages go to different chats.
     func sender(of sequence: Int) -> Sender { senders[sequence % senders.count] }
 
-    func expectedRecipients(of sequence: Int) -> UInt64 {
-        guard recipientsPerMessage > 0 else { return 0 }
-        let sender = sender(of: sequence)
-        let everyone = sender.groupSize == 64 ? UInt64.max : (UInt64(1) << UInt64(sender.groupSize)) - 1
-        return everyone & ~(UInt64(1) << UInt64(sender.member))
-    }
+    /// Words of a delivery bitmap: one bit per member of the largest group.
+    var wordsPerMessage: Int { ((senders.map(\.groupSize).max() ?? 1) + 63) / 64 }
 }

@@ -19,6 +19,11 @@ enum ReplyScanner {
         return .otherPush
     }
 
+    /// Whether a push is `chat:new`.
+    static func isChatNew(_ message: ByteBuffer) -> Bool {
+        hasPrefix(message, #"{"type":"chat:new""#) || contains(message, #""type":"chat:new""#)
+    }
+
     /// The integer `request_id` of a reply, if it has one.
     static func requestID(in message: ByteBuffer) -> Int? {
         integer(after: requestIDKey, in: message)
