@@ -23,7 +23,7 @@ public enum PipelineHarness {
             open: { framing, _, transport in
                 ClientConnection(
                     id: "fuzz", framing: framing, transport: transport, flood: FloodControl(rate: 1_000, burst: 1_000),
-                    metrics: metrics)
+                    metrics: metrics, engine: nil)
             },
             health: { #"{"status":"ok"}"# },
             metrics: { "" })

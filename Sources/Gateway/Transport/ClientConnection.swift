@@ -5,8 +5,11 @@ import NIOCore
 /// One client, whatever its framing: runs its commands in order, one at a time, and is
 /// where responses and pushes are written.
 ///
-/// > Note: `@unchecked Sendable`: `session` and `closing` are guarded by `lock`; the
-/// > channel is thread-safe for writes.
+/// Commands run on the channel's event loop, in a task started when input arrives at an
+/// idle connection and ended when its queue is empty: an idle connection costs no task.
+///
+/// > Note: `@unchecked Sendable`: mutable state is guarded by `lock`; the channel is
+/// > thread-safe for writes.
 public final class ClientConnection: @unchecked Sendable {
     /// How to put one JSON object on the wire, and how to end the connection.
     struct Transport: Sendable {
@@ -36,6 +39,15 @@ public final class ClientConnection: @unchecked Sendable {
         case unresponsive
     }
 
+    /// What runs the commands: the service, and where sessions and pushes are kept.
+    struct Engine: Sendable {
+        var service: ChatService
+        var registry: SessionRegistry
+        var pushes: PushDispatcher
+        /// Told when this connection's input has been run to its end.
+        var drains: ConnectionDrains
+    }
+
     /// What the command loop takes next.
     enum Inbound: Sendable {
         case command([UInt8])
@@ -62,19 +74,23 @@ public final class ClientConnection: @unchecked Sendable {
     /// Why the server closed it; `nil` while open or when the client closed.
     private var serverCloseReason: CloseReason?
     let metrics: GatewayMetrics
-    private let inbound: AsyncStream<Inbound>.Continuation
-    private let commands: AsyncStream<Inbound>
+    private var inbound = CommandQueue<Inbound>()
+    /// `nil` only where nothing must run (the fuzz targets): input is then dropped.
+    private let engine: Engine?
+    private let executor: EventLoopTaskExecutor
 
+    /// With an `engine`, call `engine.drains.begin()` first: the connection ends it.
     init(
         id: String, framing: ConnectionContext.Framing, transport: Transport, flood: FloodControl,
-        metrics: GatewayMetrics
+        metrics: GatewayMetrics, engine: Engine?
     ) {
         self.metrics = metrics
         self.id = id
         self.framing = framing
         self.transport = transport
         self.flood = flood
-        (commands, inbound) = AsyncStream.makeStream(of: Inbound.self)
+        self.engine = engine
+        executor = EventLoopTaskExecutor(transport.eventLoop)
     }
 
     var session: AuthenticatedSession? { lock.withLock { currentSession } }
@@ -90,13 +106,13 @@ public final class ClientConnection: @unchecked Sendable {
         }
         switch verdict {
         case nil: return
-        case .allow: inbound.yield(.command(message))
-        case .refuse: inbound.yield(.refused(message))
+        case .allow: enqueue(.command(message))
+        case .refuse: enqueue(.refused(message))
         case .disconnect:
             // Everything admitted before this is still executed and answered (protocol §7): the
             // client must learn what the server did before the close.
-            inbound.yield(.refused(message))
-            inbound.yield(.close(.flooding, farewell: nil))
+            enqueue(.refused(message))
+            enqueue(.close(.flooding, farewell: nil))
             finishInput()
         }
     }
@@ -109,13 +125,24 @@ public final class ClientConnection: @unchecked Sendable {
             return acceptsInput
         }
         guard first else { return }
-        inbound.yield(.close(reason, farewell: farewell))
+        enqueue(.close(reason, farewell: farewell))
         finishInput()
     }
 
-    /// No more input: ends ``run(service:registry:)`` after the commands already queued.
+    /// No more input: once the commands already queued are answered, the connection closes.
     func finishInput() {
-        inbound.finish()
+        guard engine != nil else { return }
+        if lock.withLock({ inbound.finish() }) { startRunner() }
+    }
+
+    private func enqueue(_ entry: Inbound) {
+        guard engine != nil else { return }
+        if lock.withLock({ inbound.enqueue(entry) }) { startRunner() }
+    }
+
+    private func startRunner() {
+        guard let engine else { return }
+        Task(executorPreference: executor) { await self.runQueued(engine) }
     }
 
     func send(_ json: ByteBuffer) {
@@ -227,36 +254,45 @@ public final class ClientConnection: @unchecked Sendable {
         }
     }
 
-    /// Executes commands in the order received until the input ends.
-    func run(service: ChatService, registry: SessionRegistry, pushes: PushDispatcher) async {
-        for await inbound in commands {
-            let message: [UInt8]
-            switch inbound {
-            case .command(let bytes): message = bytes
-            case .refused(let bytes):
+    /// Executes queued commands in order until the queue is empty.
+    private func runQueued(_ engine: Engine) async {
+        while true {
+            switch lock.withLock({ inbound.next() }) {
+            case .idle:
+                return
+            case .end:
+                // A close the server already began (flooding, too large) must not be cut short.
+                if !isClosedByServer { close(.shutdown) }
+                engine.drains.end()
+                return
+            case .run(.command(let bytes)):
+                await execute(bytes, engine)
+            case .run(.refused(let bytes)):
                 let requestID = CommandParser.parse(bytes).requestID
                 send(ReplyEncoder.error(ChatError(.rateLimited, "Too many commands; slow down"), requestID: requestID))
                 metrics.command("refused", result: ErrorCode.rateLimited.rawValue, nanoseconds: 0)
-                continue
-            case .close(let reason, let farewell):
+            case .run(.close(let reason, let farewell)):
+                // Nothing follows: the input was finished when this was queued.
                 if let farewell { send(farewell) }
                 close(reason)
-                return
             }
-            let context = ConnectionContext(connectionID: id, framing: framing, session: session)
-            let started = ContinuousClock.now
-            let reply = await service.handle(message, context: context)
-            let elapsed = (ContinuousClock.now - started).components
-            metrics.command(
-                reply.commandType, result: reply.result,
-                nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
-            if case .authenticated(let session, let since?)? = reply.effect {
-                await resume(session, after: since, response: reply.response, pushes: pushes)
-                continue
-            }
-            if let effect = reply.effect { apply(effect, registry: registry, pushes: pushes) }
-            send(reply.response)
         }
+    }
+
+    private func execute(_ message: [UInt8], _ engine: Engine) async {
+        let context = ConnectionContext(connectionID: id, framing: framing, session: session)
+        let started = ContinuousClock.now
+        let reply = await engine.service.handle(message, context: context)
+        let elapsed = (ContinuousClock.now - started).components
+        metrics.command(
+            reply.commandType, result: reply.result,
+            nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        if case .authenticated(let session, let since?)? = reply.effect {
+            await resume(session, after: since, response: reply.response, pushes: engine.pushes)
+            return
+        }
+        if let effect = reply.effect { apply(effect, registry: engine.registry, pushes: engine.pushes) }
+        send(reply.response)
     }
 
     /// `auth` with `since`: the ok response, then every push missed after `since` in log

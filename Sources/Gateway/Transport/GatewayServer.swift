@@ -24,8 +24,12 @@ public final class GatewayServer: Service, Sendable {
     private let openSockets = Atomic<Int>(0)
     let logger: Logger
     public let metrics: GatewayMetrics
-    private let newConnections: AsyncStream<ClientConnection>
-    private let connectionSink: AsyncStream<ClientConnection>.Continuation
+    /// Chat connections whose input is still being run; shutdown waits for them.
+    private let drains = ConnectionDrains()
+    /// Finished when the server stops accepting.
+    private let stopping: AsyncStream<Never>
+    private let stop: AsyncStream<Never>.Continuation
+    private let isStopping = Atomic<Bool>(false)
     private let listening: AsyncStream<Int>.Continuation
     private let listeningPorts: AsyncStream<Int>
 
@@ -43,7 +47,7 @@ public final class GatewayServer: Service, Sendable {
         self.logger = logger
         dispatcher = PushDispatcher(
             log: log, registry: registry, recentCapacity: configuration.resumeWindowPushes, logger: logger)
-        (newConnections, connectionSink) = AsyncStream.makeStream(of: ClientConnection.self)
+        (stopping, stop) = AsyncStream.makeStream(of: Never.self)
         (listeningPorts, listening) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -76,6 +80,9 @@ public final class GatewayServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
+            )
             // A client may send its commands and close its side: it still gets every answer.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             // Past the high mark a connection is a slow reader and is closed (protocol §7).
@@ -106,22 +113,15 @@ public final class GatewayServer: Service, Sendable {
                     logger.error("push dispatcher stopped", metadata: ["chat.error": "\(error)"])
                 }
             }
-            await withDiscardingTaskGroup { connections in
-                await withGracefulShutdownHandler {
-                    for await connection in newConnections {
-                        connections.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
-                            [service, registry, dispatcher] in
-                            await connection.run(service: service, registry: registry, pushes: dispatcher)
-                            connection.close(.shutdown)
-                        }
-                    }
-                } onGracefulShutdown: { [self] in
-                    logger.info("shutting down")
-                    stopAccepting(serverChannel)
-                }
-                // Also reached when the task is cancelled instead of shut down gracefully.
+            await withGracefulShutdownHandler {
+                for await _ in stopping {}
+            } onGracefulShutdown: { [self] in
+                logger.info("shutting down")
                 stopAccepting(serverChannel)
             }
+            // Also reached when the task is cancelled instead of shut down gracefully.
+            stopAccepting(serverChannel)
+            await drains.waitForAll()
             // Every connection has answered what it had queued; stop following the log.
             outer.cancelAll()
         }
@@ -132,17 +132,22 @@ public final class GatewayServer: Service, Sendable {
     /// commands it already sent, then closes (WebSockets with 1001).
     private func stopAccepting(_ serverChannel: any Channel) {
         serverChannel.close(promise: nil)
-        connectionSink.finish()
+        isStopping.store(true, ordering: .sequentiallyConsistent)
+        stop.finish()
         for connection in registry.all() { connection.finishInput() }
     }
 
     private func open(
         _ framing: ConnectionContext.Framing, channel: any Channel, transport: ClientConnection.Transport
     ) -> ClientConnection {
+        drains.begin()
         let connection = ClientConnection(
             id: UUID().uuidString, framing: framing, transport: transport,
-            flood: FloodControl(rate: configuration.rateLimit, burst: configuration.rateBurst), metrics: metrics)
+            flood: FloodControl(rate: configuration.rateLimit, burst: configuration.rateBurst), metrics: metrics,
+            engine: .init(service: service, registry: registry, pushes: dispatcher, drains: drains))
         registry.opened(connection)
+        // Accepted as the server stopped: it gets no commands run, only its close.
+        if isStopping.load(ordering: .sequentiallyConsistent) { connection.finishInput() }
         metrics.connectionOpened(framing)
         channel.eventLoop.scheduleTask(in: .milliseconds(Int64(configuration.authTimeout * 1000))) {
             if connection.session == nil { connection.close(.authTimeout) }
@@ -162,7 +167,6 @@ public final class GatewayServer: Service, Sendable {
                     "chat.connection.reason": "\(reason)",
                 ])
         }
-        connectionSink.yield(connection)
         return connection
     }
 }
