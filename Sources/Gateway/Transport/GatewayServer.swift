@@ -80,6 +80,8 @@ public final class GatewayServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A channel keeps its receive buffer between reads, idle or not: 512 bytes holds a few
+            // commands, and the buffer grows when reads fill it (NIO's default starts at 2 KB).
             .childChannelOption(
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
             )
