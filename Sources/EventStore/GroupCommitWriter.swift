@@ -24,6 +24,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let projection: (any InlineProjection)?
     private let tail: CommittedEventTail
     private let maxBatchSize: Int
+    private let commitDelay: CommitDelay
     private let observer: (@Sendable (CommitStatistics) -> Void)?
 
     private let lock = NSLock()
@@ -34,12 +35,16 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var checkpointRequested = false
     /// Keeps `recorded_at` non-decreasing even if the wall clock steps back.
     private var lastRecordedAt: Int64 = 0
+    /// When the last transaction ended (uptime nanoseconds), for ``CommitDelay``.
+    private var lastCommitEnded: UInt64 = 0
 
     init(
         connection: SQLiteConnection, queue: DispatchQueue, checkpointer: WALCheckpointer,
         projection: (any InlineProjection)?,
-        tail: CommittedEventTail, maxBatchSize: Int, observer: (@Sendable (CommitStatistics) -> Void)?
+        tail: CommittedEventTail, maxBatchSize: Int, commitDelay: CommitDelay = CommitDelay(microseconds: 0),
+        observer: (@Sendable (CommitStatistics) -> Void)?
     ) {
+        self.commitDelay = commitDelay
         self.connection = connection
         self.checkpointer = checkpointer
         self.queue = queue
@@ -50,18 +55,22 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     func submit(_ append: PendingAppend) {
-        enum Action { case reject, wait, startDrain }
+        enum Action {
+            case reject, wait
+            case startDrain(delayed: Bool)
+        }
         let action: Action = lock.withLock {
             guard !closed else { return .reject }
             pending.append(append)
             if draining { return .wait }
             draining = true
-            return .startDrain
+            return .startDrain(delayed: commitDelay.applies(lastCommitEnded: lastCommitEnded))
         }
         switch action {
         case .reject: append.continuation.resume(throwing: EventStoreError.closed)
         case .wait: break
-        case .startDrain: queue.async { self.drain() }
+        case .startDrain(delayed: false): queue.async { self.drain() }
+        case .startDrain(delayed: true): queue.asyncAfter(deadline: .now() + commitDelay.interval) { self.drain() }
         }
     }
 
@@ -92,7 +101,10 @@ final class GroupCommitWriter: @unchecked Sendable {
                 pending.removeFirst(taken.count)
                 let checkpoint = checkpointRequested
                 checkpointRequested = false
-                if taken.isEmpty, !checkpoint { draining = false }
+                if taken.isEmpty, !checkpoint {
+                    draining = false
+                    lastCommitEnded = DispatchTime.now().uptimeNanoseconds
+                }
                 return (taken, checkpoint)
             }
             // Before the batch, so that the batch's own commit can restart the WAL.

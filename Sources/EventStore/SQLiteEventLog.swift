@@ -20,11 +20,17 @@ public final class SQLiteEventLog: EventLog {
         public var checkpointThresholdPages: Int
         /// Called on the writer queue after each transaction, before its appends are acknowledged.
         public var batchObserver: (@Sendable (CommitStatistics) -> Void)?
+        /// How long an append that finds the writer idle waits for others to share its commit,
+        /// when the previous commit ended less than 20 ms ago; `0` commits
+        /// at once. Defaults to 1 ms: see ``CommitDelay``.
+        public var commitDelayMicroseconds: Int
 
         public init(
             durability: Durability = .full, readerCount: Int = 2, maxBatchSize: Int = 1024, tailCapacity: Int = 8192,
-            checkpointThresholdPages: Int = 1000, batchObserver: (@Sendable (CommitStatistics) -> Void)? = nil
+            checkpointThresholdPages: Int = 1000, commitDelayMicroseconds: Int = CommitDelay.defaultMicroseconds,
+            batchObserver: (@Sendable (CommitStatistics) -> Void)? = nil
         ) {
+            self.commitDelayMicroseconds = commitDelayMicroseconds
             self.checkpointThresholdPages = checkpointThresholdPages
             self.durability = durability
             self.readerCount = readerCount
@@ -84,7 +90,9 @@ public final class SQLiteEventLog: EventLog {
         let tail = CommittedEventTail(head: head, capacity: configuration.tailCapacity)
         let writer = GroupCommitWriter(
             connection: connection, queue: queue, checkpointer: checkpointer, projection: projection, tail: tail,
-            maxBatchSize: configuration.maxBatchSize, observer: configuration.batchObserver)
+            maxBatchSize: configuration.maxBatchSize,
+            commitDelay: CommitDelay(microseconds: configuration.commitDelayMicroseconds),
+            observer: configuration.batchObserver)
         checkpointer.install(on: connection) { [weak writer] in writer?.finishCheckpoint() }
         let readers = try ReaderPool(path: path, count: configuration.readerCount)
         return SQLiteEventLog(path: path, writer: writer, readers: readers, tail: tail)

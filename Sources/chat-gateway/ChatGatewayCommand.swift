@@ -47,6 +47,12 @@ struct ChatGatewayCommand: AsyncParsableCommand {
 
     @Option(
         help:
+            "Microseconds an append may wait for others to share its fsync while appends keep coming; 0: never (CHAT_COMMIT_DELAY_US)."
+    )
+    var commitDelayUs = Int(environment["CHAT_COMMIT_DELAY_US"] ?? "") ?? CommitDelay.defaultMicroseconds
+
+    @Option(
+        help:
             "A WebSocket echo path on the same pipeline as /ws, for conformance tests; off by default (CHAT_ECHO_PATH)."
     )
     var echoPath: String?
@@ -65,7 +71,10 @@ struct ChatGatewayCommand: AsyncParsableCommand {
         // Before the database is opened (or created): a second server on it is refused.
         let servingLock = try ServingLock.acquire(for: db)
         let log = try await SQLiteEventLog.open(
-            path: db, configuration: .init(durability: durability, batchObserver: { metrics.recordCommit($0) }),
+            path: db,
+            configuration: .init(
+                durability: durability, commitDelayMicroseconds: commitDelayUs,
+                batchObserver: { metrics.recordCommit($0) }),
             projection: ChatProjection())
         let server = GatewayServer(
             configuration: GatewayConfiguration(
