@@ -70,7 +70,21 @@ public struct EventMetadata: Codable, Sendable, Equatable {
         return json.bytes
     }
 
+    /// Read for every event pushed (the connection that caused it is not pushed to), so with
+    /// the project's parser: `JSONDecoder` was 2 % of the server's CPU at 1,000 msg/s.
     public static func decode(_ bytes: [UInt8]) throws -> EventMetadata {
-        try JSONDecoder().decode(EventMetadata.self, from: Data(bytes))
+        let object = try JSONParser.parseObject(bytes).object
+        func text(_ key: CodingKeys) throws -> String? {
+            switch object[key.rawValue] {
+            case nil, .null?: return nil
+            case .string(let value)?: return value
+            default: throw DecodingError.typeMismatch(
+                String.self, .init(codingPath: [key], debugDescription: "\(key.rawValue) is not a string"))
+            }
+        }
+        return EventMetadata(
+            actor: try text(.actor), requestID: try text(.requestID), causationID: try text(.causationID),
+            correlationID: try text(.correlationID), framing: try text(.framing),
+            connectionID: try text(.connectionID))
     }
 }

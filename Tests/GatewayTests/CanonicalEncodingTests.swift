@@ -39,6 +39,7 @@ import Testing
             connectionID: "k")
         for metadata in [full, EventMetadata(), EventMetadata(actor: "u1", framing: "tcp")] {
             #expect(text(try metadata.encoded()) == text(try encoder.encode(metadata)))
+            #expect(try EventMetadata.decode(metadata.encoded()) == metadata, "read back as written")
         }
     }
 
