@@ -78,8 +78,9 @@ public struct EventMetadata: Codable, Sendable, Equatable {
             switch object[key.rawValue] {
             case nil, .null?: return nil
             case .string(let value)?: return value
-            default: throw DecodingError.typeMismatch(
-                String.self, .init(codingPath: [key], debugDescription: "\(key.rawValue) is not a string"))
+            default:
+                throw DecodingError.typeMismatch(
+                    String.self, .init(codingPath: [key], debugDescription: "\(key.rawValue) is not a string"))
             }
         }
         return EventMetadata(
