@@ -18,15 +18,19 @@ struct OutgoingPushes {
             Push(connection: connection, bytes: bytes, order: order))
     }
 
-    /// Writes every push on its connection's loop, in the order added, then flushes.
-    func send() {
+    /// Writes every push on its connection's loop, in the order added, then flushes each
+    /// connection written to once; counted once per loop, not per delivery.
+    func send(metrics: GatewayMetrics) {
         for (loop, pushes) in byLoop.values {
             loop.execute {
-                var written: [ObjectIdentifier: ClientConnection] = [:]
+                var written: [ClientConnection] = []
+                var count = 0
                 for push in pushes where push.connection.queuePush(push.bytes, at: push.order) {
-                    written[ObjectIdentifier(push.connection)] = push.connection
+                    count += 1
+                    if push.connection.markForFlush() { written.append(push.connection) }
                 }
-                for connection in written.values { connection.flushQueuedPushes() }
+                for connection in written { connection.flushQueuedPushes() }
+                metrics.pushesWritten(count)
             }
         }
     }

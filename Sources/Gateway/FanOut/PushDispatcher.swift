@@ -15,14 +15,16 @@ import Projections
 public final class PushDispatcher: Sendable {
     let log: SQLiteEventLog
     let registry: SessionRegistry
+    let metrics: GatewayMetrics
     let logger: Logger
 
     /// Pushes kept in memory for resume; an older `since` is replayed from the log.
     let recentCapacity: Int
 
-    init(log: SQLiteEventLog, registry: SessionRegistry, recentCapacity: Int, logger: Logger) {
+    init(log: SQLiteEventLog, registry: SessionRegistry, metrics: GatewayMetrics, recentCapacity: Int, logger: Logger) {
         self.log = log
         self.registry = registry
+        self.metrics = metrics
         self.recentCapacity = recentCapacity
         self.logger = logger
     }
@@ -113,12 +115,12 @@ public final class PushDispatcher: Sendable {
                     for push in planned { address(push, into: &outgoing) }
                     if recorded.type == ChatEvent.Kind.sessionEnded.rawValue {
                         // session:ended closes connections: what came before goes first.
-                        outgoing.send()
+                        outgoing.send(metrics: metrics)
                         outgoing = OutgoingPushes()
                         endSessions(recorded)
                     }
                 }
-                outgoing.send()
+                outgoing.send(metrics: metrics)
             }
         }
     }
@@ -136,10 +138,8 @@ public final class PushDispatcher: Sendable {
 
     private func address(_ push: PlannedPush, into outgoing: inout OutgoingPushes) {
         let order = PushOrder(position: push.position, ordinal: push.ordinal)
-        for user in push.audience.users {
-            for connection in registry.connections(of: user) where connection.id != push.except {
-                outgoing.add(push.bytes, at: order, to: connection)
-            }
+        registry.forEachConnection(of: push.audience.users) { connection in
+            if connection.id != push.except { outgoing.add(push.bytes, at: order, to: connection) }
         }
     }
 

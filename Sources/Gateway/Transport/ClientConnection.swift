@@ -11,19 +11,6 @@ import NIOCore
 /// > Note: `@unchecked Sendable`: mutable state is guarded by `lock`; the channel is
 /// > thread-safe for writes.
 public final class ClientConnection: @unchecked Sendable {
-    /// How to put one JSON object on the wire, and how to end the connection.
-    struct Transport: Sendable {
-        /// The loop the channel lives on.
-        var eventLoop: any EventLoop
-        /// Writes and flushes, from any thread.
-        var write: @Sendable (_ json: ByteBuffer) -> Void
-        /// Queues a write without flushing; only on `eventLoop`.
-        var queue: @Sendable (_ json: ByteBuffer) -> Void
-        /// Flushes what was queued; only on `eventLoop`.
-        var flush: @Sendable () -> Void
-        var close: @Sendable (_ reason: CloseReason) -> Void
-    }
-
     /// Why the server closes a connection.
     enum CloseReason: Sendable {
         case sessionEnded
@@ -73,6 +60,10 @@ public final class ClientConnection: @unchecked Sendable {
     private var acceptsInput = true
     /// Why the server closed it; `nil` while open or when the client closed.
     private var serverCloseReason: CloseReason?
+    /// Closes the connection if it is not authenticated in time; cancelled once it is.
+    private var authDeadline: Scheduled<Void>?
+    /// Pushes were queued and not yet flushed. Only touched on the event loop, so unlocked.
+    private var awaitsFlush = false
     let metrics: GatewayMetrics
     private var inbound = CommandQueue<Inbound>()
     /// `nil` only where nothing must run (the fuzz targets): input is then dropped.
@@ -94,6 +85,23 @@ public final class ClientConnection: @unchecked Sendable {
     }
 
     var session: AuthenticatedSession? { lock.withLock { currentSession } }
+
+    /// Closes the connection unless it authenticates within `timeout` (protocol §7). The timer
+    /// is cancelled on authentication, so that an idle session holds none.
+    func closeUnlessAuthenticated(within timeout: TimeAmount) {
+        let deadline = eventLoop.scheduleTask(in: timeout) { [weak self] in
+            guard let self, self.session == nil else { return }
+            self.close(.authTimeout)
+        }
+        lock.withLock { authDeadline = deadline }
+    }
+
+    /// Records the session (caller holds the lock).
+    private func authenticate(as session: AuthenticatedSession) {
+        currentSession = session
+        authDeadline?.cancel()
+        authDeadline = nil
+    }
 
     /// Queues one line or text frame for execution after the ones before it, unless the
     /// connection is over its rate.
@@ -172,7 +180,8 @@ public final class ClientConnection: @unchecked Sendable {
     var eventLoop: any EventLoop { transport.eventLoop }
 
     /// ``push(_:at:)`` for the push dispatcher's batches: on the event loop, and without a
-    /// flush, so that a batch costs one flush per connection. Returns whether it wrote.
+    /// flush, so that a batch costs one flush per connection. Returns whether it wrote; the
+    /// caller counts what it wrote.
     func queuePush(_ bytes: ByteBuffer, at order: PushOrder?) -> Bool {
         let write: Bool = lock.withLock {
             if heldDuringResume != nil {
@@ -181,15 +190,21 @@ public final class ClientConnection: @unchecked Sendable {
             }
             return advance(to: order)
         }
-        if write {
-            transport.queue(bytes)
-            metrics.pushSent()
-        }
+        if write { transport.queue(bytes) }
         return write
+    }
+
+    /// Whether this is the first push queued since the last flush (so the caller flushes it
+    /// once without keeping a set); on the event loop.
+    func markForFlush() -> Bool {
+        guard !awaitsFlush else { return false }
+        awaitsFlush = true
+        return true
     }
 
     /// Sends the pushes queued by ``queuePush(_:at:)``; on the event loop.
     func flushQueuedPushes() {
+        awaitsFlush = false
         transport.flush()
     }
 
@@ -300,7 +315,7 @@ public final class ClientConnection: @unchecked Sendable {
     private func resume(_ session: AuthenticatedSession, after since: Int64, response: [UInt8], pushes: PushDispatcher)
         async
     {
-        lock.withLock { currentSession = session }
+        lock.withLock { authenticate(as: session) }
         let history: [PushDispatcher.PlannedPush]
         do {
             history = try await pushes.resume(self, user: session.userID, after: since)
@@ -321,7 +336,7 @@ public final class ClientConnection: @unchecked Sendable {
     private func apply(_ effect: SessionEffect, registry: SessionRegistry, pushes: PushDispatcher) {
         switch effect {
         case .authenticated(let session, _):
-            lock.withLock { currentSession = session }
+            lock.withLock { authenticate(as: session) }
             registry.authenticated(self, as: session.userID)
         case .loggedOut:
             // Other connections with the token are closed when the log's session_ended event

@@ -76,7 +76,7 @@ struct ConnectionPipeline: Sendable {
                         : .echo
                     let handlers = channel.pipeline.syncOperations
                     try handlers.addHandler(
-                        IdleStateHandler(readTimeout: .milliseconds(Int64(configuration.pingInterval * 1000))))
+                        ReadSilenceTimer(timeout: .milliseconds(Int64(configuration.pingInterval * 1000))))
                     try handlers.addHandler(WebSocketFrameValidator())
                     try handlers.addHandler(
                         NIOWebSocketFrameAggregator(

@@ -44,6 +44,10 @@ public final class GatewayMetrics: @unchecked Sendable {
 
     func pushSent() { pushesSent.increment() }
 
+    func pushesWritten(_ count: Int) {
+        if count > 0 { pushesSent.increment(by: count) }
+    }
+
     func connectionOpened(_ framing: ConnectionContext.Framing) {
         (framing == .websocket ? openWebSocket : openTCP).increment()
     }

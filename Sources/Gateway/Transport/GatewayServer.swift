@@ -46,7 +46,8 @@ public final class GatewayServer: Service, Sendable {
         self.service = service
         self.logger = logger
         dispatcher = PushDispatcher(
-            log: log, registry: registry, recentCapacity: configuration.resumeWindowPushes, logger: logger)
+            log: log, registry: registry, metrics: metrics, recentCapacity: configuration.resumeWindowPushes,
+            logger: logger)
         (stopping, stop) = AsyncStream.makeStream(of: Never.self)
         (listeningPorts, listening) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -151,9 +152,7 @@ public final class GatewayServer: Service, Sendable {
         // Accepted as the server stopped: it gets no commands run, only its close.
         if isStopping.load(ordering: .sequentiallyConsistent) { connection.finishInput() }
         metrics.connectionOpened(framing)
-        channel.eventLoop.scheduleTask(in: .milliseconds(Int64(configuration.authTimeout * 1000))) {
-            if connection.session == nil { connection.close(.authTimeout) }
-        }
+        connection.closeUnlessAuthenticated(within: .milliseconds(Int64(configuration.authTimeout * 1000)))
         logger.info(
             "connection opened",
             metadata: ["chat.connection.id": "\(connection.id)", "chat.connection.framing": "\(framing.rawValue)"])

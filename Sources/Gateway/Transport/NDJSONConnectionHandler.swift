@@ -44,7 +44,7 @@ final class NDJSONConnectionHandler: ChannelInboundHandler {
     }
 
     /// The JSON and a newline.
-    private static func line(_ json: ByteBuffer) -> ByteBuffer {
+    static func line(_ json: ByteBuffer) -> ByteBuffer {
         var line = json
         line.writeInteger(UInt8(ascii: "\n"))
         return line
@@ -52,22 +52,20 @@ final class NDJSONConnectionHandler: ChannelInboundHandler {
 
     /// How a TCP connection writes: the JSON and a newline.
     static func transport(for channel: any Channel) -> ClientConnection.Transport {
-        ClientConnection.Transport(
-            eventLoop: channel.eventLoop,
-            write: { json in channel.writeAndFlush(line(json), promise: nil) },
-            queue: { json in channel.write(line(json), promise: nil) },
-            flush: { channel.flush() },
-            close: { reason in
-                switch reason {
-                case .slowReader, .unresponsive:
-                    channel.close(promise: nil)
-                case .flooding, .messageTooLarge:
-                    LingeringClose.close(channel, after: ByteBuffer())
-                case .sessionEnded, .shutdown, .authTimeout:
-                    // After what was written before: closing at once would drop writes the
-                    // socket has not taken yet.
-                    channel.writeAndFlush(ByteBuffer()).whenComplete { _ in channel.close(promise: nil) }
-                }
-            })
+        ClientConnection.Transport(channel: channel, framing: .ndjson)
+    }
+
+    /// How a TCP connection ends when the server closes it.
+    static func close(_ channel: any Channel, for reason: ClientConnection.CloseReason) {
+        switch reason {
+        case .slowReader, .unresponsive:
+            channel.close(promise: nil)
+        case .flooding, .messageTooLarge:
+            LingeringClose.close(channel, after: ByteBuffer())
+        case .sessionEnded, .shutdown, .authTimeout:
+            // After what was written before: closing at once would drop writes the
+            // socket has not taken yet.
+            channel.writeAndFlush(ByteBuffer()).whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 }

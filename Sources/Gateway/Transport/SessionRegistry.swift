@@ -46,6 +46,17 @@ public final class SessionRegistry: @unchecked Sendable {
         lock.withLock { byUser[user].map { Array($0.values) } ?? [] }
     }
 
+    /// Calls `body` with every session of every user in `users`, under one acquisition of the
+    /// lock: a room's push looks up a thousand users at once. `body` must not call back in.
+    func forEachConnection(of users: some Sequence<UserID>, _ body: (ClientConnection) -> Void) {
+        lock.withLock {
+            for user in users {
+                guard let sessions = byUser[user] else { continue }
+                for connection in sessions.values { body(connection) }
+            }
+        }
+    }
+
     /// Every session authenticated with the token whose hash is `tokenHash`.
     func connections(tokenHash: String, of user: UserID) -> [ClientConnection] {
         connections(of: user).filter { $0.session?.tokenHash == tokenHash }

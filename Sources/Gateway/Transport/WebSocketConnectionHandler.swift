@@ -166,22 +166,24 @@ final class WebSocketConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// One text frame per JSON object.
+    static func frame(_ json: ByteBuffer) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: .text, data: json)
+    }
+
     /// How a WebSocket connection writes: one text frame per JSON object.
     static func transport(for channel: any Channel) -> ClientConnection.Transport {
-        ClientConnection.Transport(
-            eventLoop: channel.eventLoop,
-            write: { json in channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: json), promise: nil)
-            },
-            queue: { json in channel.write(WebSocketFrame(fin: true, opcode: .text, data: json), promise: nil) },
-            flush: { channel.flush() },
-            close: { reason in
-                switch reason {
-                case .sessionEnded: sendClose(.normalClosure, on: channel)
-                case .shutdown, .unresponsive: sendClose(.goingAway, on: channel)
-                case .messageTooLarge: sendClose(.messageTooLarge, on: channel, lingering: true)
-                case .flooding: sendClose(.policyViolation, on: channel, lingering: true)
-                case .authTimeout, .slowReader: sendClose(.policyViolation, on: channel)
-                }
-            })
+        ClientConnection.Transport(channel: channel, framing: .webSocket)
+    }
+
+    /// How a WebSocket ends when the server closes it: the contract's close code (protocol §1).
+    static func close(_ channel: any Channel, for reason: ClientConnection.CloseReason) {
+        switch reason {
+        case .sessionEnded: sendClose(.normalClosure, on: channel)
+        case .shutdown, .unresponsive: sendClose(.goingAway, on: channel)
+        case .messageTooLarge: sendClose(.messageTooLarge, on: channel, lingering: true)
+        case .flooding: sendClose(.policyViolation, on: channel, lingering: true)
+        case .authTimeout, .slowReader: sendClose(.policyViolation, on: channel)
+        }
     }
 }
