@@ -48,6 +48,8 @@ extension ChatEvent {
             return EncodedChatEvent(
                 type: kind.rawValue, schemaVersion: kind.currentSchemaVersion, data: event.canonicalJSON)
         case .messagesRead(let event): data = try encoder.encode(event)
+        case .messageEdited(let event): data = try encoder.encode(event)
+        case .messageDeleted(let event): data = try encoder.encode(event)
         }
         return EncodedChatEvent(type: kind.rawValue, schemaVersion: kind.currentSchemaVersion, data: Array(data))
     }
@@ -80,6 +82,8 @@ extension ChatEvent {
                     self = .messageSent(try decoder.decode(MessageSent.self, from: bytes))
                 }
             case .messagesRead: self = .messagesRead(try decoder.decode(MessagesRead.self, from: bytes))
+            case .messageEdited: self = .messageEdited(try decoder.decode(MessageEdited.self, from: bytes))
+            case .messageDeleted: self = .messageDeleted(try decoder.decode(MessageDeleted.self, from: bytes))
             }
         } catch is DecodingError {
             throw ChatEventDecodingError.malformedData(type: type)

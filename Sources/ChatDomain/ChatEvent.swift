@@ -9,6 +9,8 @@ public enum ChatEvent: Sendable, Equatable {
     case memberRemoved(MemberRemoved)
     case messageSent(MessageSent)
     case messagesRead(MessagesRead)
+    case messageEdited(MessageEdited)
+    case messageDeleted(MessageDeleted)
 
     /// The event type names written to the log's `type` column.
     public enum Kind: String, Sendable, CaseIterable {
@@ -21,6 +23,8 @@ public enum ChatEvent: Sendable, Equatable {
         case memberRemoved = "member_removed"
         case messageSent = "message_sent"
         case messagesRead = "messages_read"
+        case messageEdited = "message_edited"
+        case messageDeleted = "message_deleted"
 
         /// The schema version new events of this type are written with.
         public var currentSchemaVersion: Int {
@@ -42,6 +46,8 @@ public enum ChatEvent: Sendable, Equatable {
         case .memberRemoved: .memberRemoved
         case .messageSent: .messageSent
         case .messagesRead: .messagesRead
+        case .messageEdited: .messageEdited
+        case .messageDeleted: .messageDeleted
         }
     }
 }

@@ -49,7 +49,8 @@ public struct ChatState: Sendable, Equatable {
             guard var state else { return nil }
             state.members[removed.userID] = nil
             return state
-        case .messageSent, .messagesRead, .userRegistered, .sessionStarted, .sessionEnded:
+        case .messageSent, .messagesRead, .messageEdited, .messageDeleted, .userRegistered, .sessionStarted,
+            .sessionEnded:
             return state
         }
     }

@@ -92,13 +92,26 @@ public struct AuditEntry: Sendable, Encodable {
         case .messageSent(let e):
             chatID = e.chatID
             involvedUsers = [e.senderID]
-            let preview = e.content.count > 60 ? String(e.content.prefix(57)) + "..." : e.content
-            summary = "\(name(e.senderID)) sent \(e.messageID) to \(e.chatID): “\(preview)”"
+            summary = "\(name(e.senderID)) sent \(e.messageID) to \(e.chatID): “\(Self.preview(e.content))”"
         case .messagesRead(let e):
             chatID = e.chatID
             involvedUsers = [e.readerID]
             summary = "\(name(e.readerID)) read \(e.chatID) up to \(e.upToMessageID)"
+        case .messageEdited(let e):
+            chatID = e.chatID
+            involvedUsers = [e.editorID]
+            summary =
+                "\(name(e.editorID)) edited \(e.messageID) in \(e.chatID) at \(e.editedAt.iso8601): “\(Self.preview(e.content))”"
+        case .messageDeleted(let e):
+            chatID = e.chatID
+            involvedUsers = [e.deletedBy]
+            summary = "\(name(e.deletedBy)) deleted \(e.messageID) in \(e.chatID) at \(e.deletedAt.iso8601)"
         }
+    }
+
+    /// A message's text, cut to fit a line.
+    static func preview(_ content: String) -> String {
+        content.count > 60 ? String(content.prefix(57)) + "..." : content
     }
 
     /// The members in `CodingKeys` order; `request_id` as the value the client sent (`"r18"`,

@@ -25,8 +25,21 @@ public struct ChatProjection: InlineProjection {
     public func prepareSchema(on connection: SQLiteConnection) throws {
         let existing = try connection.scalarInt64(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '\(tables.checkpoints)'")
-        guard existing == 0 else { return }
+        guard existing == 0 else { return try addMissingColumns(on: connection) }
         try connection.transaction { try connection.execute(tables.createSQL) }
+    }
+
+    private func addMissingColumns(on connection: SQLiteConnection) throws {
+        try connection.transaction {
+            for added in ReadModelTables.addedColumns {
+                let table = tables.prefix + added.table
+                let present = try connection.scalarInt64(
+                    "SELECT count(*) FROM pragma_table_info('\(table)') WHERE name = '\(added.column)'")
+                if present == 0 {
+                    try connection.execute("ALTER TABLE \(table) ADD COLUMN \(added.column) \(added.definition)")
+                }
+            }
+        }
     }
 
     public func checkpoint(on connection: SQLiteConnection) throws -> Int64 {
@@ -106,6 +119,26 @@ public struct ChatProjection: InlineProjection {
 
         case .messagesRead(let read):
             try advanceWatermark(read, on: db)
+
+        case .messageEdited(let edited):
+            let statement = try db.cachedStatement(sql.editMessage)
+            statement.bind(1, edited.content)
+            statement.bind(2, edited.editedAt.iso8601)
+            statement.bind(3, position)
+            statement.bind(4, edited.messageID.rawValue)
+            statement.bind(5, edited.chatID.rawValue)
+            try statement.run()
+            // An edit after a deletion (decisions refuse it; an imported log may hold one) changes nothing.
+            if db.changes == 0, try !messageExists(edited.messageID, in: edited.chatID, on: db) {
+                throw ProjectionError.unknownMessage(edited.messageID)
+            }
+
+        case .messageDeleted(let deleted):
+            let statement = try db.cachedStatement(sql.deleteMessage)
+            statement.bind(1, deleted.messageID.rawValue)
+            statement.bind(2, deleted.chatID.rawValue)
+            try statement.run()
+            guard db.changes == 1 else { throw ProjectionError.unknownMessage(deleted.messageID) }
         }
     }
 
@@ -156,6 +189,14 @@ public struct ChatProjection: InlineProjection {
         }
     }
 
+    private func messageExists(_ messageID: MessageID, in chatID: ChatID, on db: SQLiteConnection) throws -> Bool {
+        let statement = try db.cachedStatement(sql.messagePosition)
+        statement.bind(1, messageID.rawValue)
+        statement.bind(2, chatID.rawValue)
+        defer { statement.reset() }
+        return try statement.step()
+    }
+
     private func advanceWatermark(_ read: MessagesRead, on db: SQLiteConnection) throws {
         let target = try db.cachedStatement(sql.messagePosition)
         target.bind(1, read.upToMessageID.rawValue)
@@ -199,7 +240,7 @@ public enum ProjectionError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unknownMessage(let id): "read receipt for unknown message \(id)"
+        case .unknownMessage(let id): "an event names unknown message \(id)"
         }
     }
 }

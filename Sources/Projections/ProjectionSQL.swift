@@ -14,6 +14,8 @@ struct ProjectionSQL: Sendable {
     let watermarkPosition: String
     let upsertWatermark: String
     let markFirstRead: String
+    let editMessage: String
+    let deleteMessage: String
 
     init(_ tables: ReadModelTables) {
         selectCheckpoint = "SELECT position FROM \(tables.checkpoints) WHERE name = ?"
@@ -42,6 +44,11 @@ struct ProjectionSQL: Sendable {
                 up_to_position = excluded.up_to_position, up_to_message_id = excluded.up_to_message_id,
                 read_at = excluded.read_at
             """
+        // A tombstone keeps no text: the log has every version for audit.
+        editMessage =
+            "UPDATE \(tables.messages) SET content = ?, edited_at = ?, version_position = ? WHERE message_id = ? AND chat_id = ? AND deleted = 0"
+        deleteMessage =
+            "UPDATE \(tables.messages) SET content = '', deleted = 1 WHERE message_id = ? AND chat_id = ?"
         markFirstRead = """
             UPDATE \(tables.messages) SET first_read_at = ?
             WHERE chat_id = ? AND position > ? AND position <= ? AND sender_id != ? AND first_read_at IS NULL

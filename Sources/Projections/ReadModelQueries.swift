@@ -126,12 +126,13 @@ public enum ReadModelQueries {
             position: statement.int64(2))
     }
 
-    /// The newest message of a chat not sent by `reader`: what `get_messages` marks read.
+    /// The newest message of a chat not sent by `reader` and not deleted: what `get_messages`
+    /// marks read.
     public static func newestMessage(in chatID: ChatID, notSentBy reader: UserID, on db: SQLiteConnection) throws
         -> MessageReference?
     {
         let statement = try db.cachedStatement(
-            "SELECT message_id, sender_id, position FROM messages WHERE chat_id = ? AND sender_id != ? ORDER BY position DESC LIMIT 1"
+            "SELECT message_id, sender_id, position FROM messages WHERE chat_id = ? AND sender_id != ? AND deleted = 0 ORDER BY position DESC LIMIT 1"
         )
         statement.bind(1, chatID.rawValue)
         statement.bind(2, reader.rawValue)
@@ -167,7 +168,7 @@ public enum ReadModelQueries {
         }
         let statement = try db.cachedStatement(
             """
-            SELECT m.message_id, m.sender_id, u.username, m.content, m.sent_at, m.first_read_at, m.position
+            SELECT \(messageViewColumns), m.position
             FROM messages m JOIN users u ON u.user_id = m.sender_id
             WHERE m.chat_id = ? AND m.position < ? ORDER BY m.position DESC LIMIT ?
             """)
@@ -176,11 +177,7 @@ public enum ReadModelQueries {
         statement.bind(3, limit + 1)
         var newestFirst = [MessageView]()
         while try statement.step() {
-            newestFirst.append(
-                MessageView(
-                    id: MessageID(statement.string(0)), chatID: chatID, senderID: UserID(statement.string(1)),
-                    senderUsername: statement.string(2), content: statement.string(3), timestamp: statement.string(4),
-                    readBy: [], readAt: statement.optionalString(5), position: statement.int64(6)))
+            newestFirst.append(messageView(statement, chatID: chatID, position: statement.int64(9)))
         }
         statement.reset()
         let hasMore = newestFirst.count > limit
@@ -246,11 +243,11 @@ public enum ReadModelQueries {
         return members
     }
 
-    /// Messages after the user's watermark that others sent.
+    /// Messages after the user's watermark that others sent and did not delete.
     public static func unreadCount(_ chatID: ChatID, userID: UserID, on db: SQLiteConnection) throws -> Int {
         let statement = try db.cachedStatement(
             """
-            SELECT count(*) FROM messages WHERE chat_id = ?1 AND sender_id != ?2 AND position >
+            SELECT count(*) FROM messages WHERE chat_id = ?1 AND sender_id != ?2 AND deleted = 0 AND position >
                 coalesce((SELECT up_to_position FROM read_watermarks WHERE chat_id = ?1 AND user_id = ?2), 0)
             """)
         statement.bind(1, chatID.rawValue)
@@ -263,18 +260,44 @@ public enum ReadModelQueries {
     static func messageView(at position: Int64, chatID: ChatID, on db: SQLiteConnection) throws -> MessageView {
         let statement = try db.cachedStatement(
             """
-            SELECT m.message_id, m.sender_id, u.username, m.content, m.sent_at, m.first_read_at
+            SELECT \(messageViewColumns)
             FROM messages m JOIN users u ON u.user_id = m.sender_id WHERE m.chat_id = ? AND m.position = ?
             """)
         statement.bind(1, chatID.rawValue)
         statement.bind(2, position)
         defer { statement.reset() }
         _ = try statement.step()
-        return MessageView(
-            id: MessageID(statement.string(0)), chatID: chatID, senderID: UserID(statement.string(1)),
-            senderUsername: statement.string(2), content: statement.string(3), timestamp: statement.string(4),
-            readBy: [],
-            readAt: statement.optionalString(5), position: position)
+        return messageView(statement, chatID: chatID, position: position)
+    }
+
+    /// What ``messageView(_:chatID:position:)`` reads, in its order.
+    static let messageViewColumns =
+        "m.message_id, m.sender_id, u.username, m.content, m.sent_at, m.first_read_at, m.edited_at, m.deleted, m.erased"
+
+    static func messageView(_ row: SQLiteStatement, chatID: ChatID, position: Int64) -> MessageView {
+        MessageView(
+            id: MessageID(row.string(0)), chatID: chatID, senderID: UserID(row.string(1)),
+            senderUsername: row.string(2), content: row.string(3), timestamp: row.string(4), readBy: [],
+            readAt: row.optionalString(5), editedAt: row.optionalString(6), deleted: row.int64(7) != 0,
+            erased: row.int64(8) != 0, position: position)
+    }
+
+    /// A message's current version, for `edit_message` and `delete_message`.
+    public static func currentMessage(_ id: MessageID, on db: SQLiteConnection) throws -> CurrentMessage? {
+        let statement = try db.cachedStatement(
+            """
+            SELECT chat_id, sender_id, position, content, edited_at, coalesce(version_position, position), deleted
+            FROM messages WHERE message_id = ?
+            """)
+        statement.bind(1, id.rawValue)
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return CurrentMessage(
+            reference: MessageReference(
+                messageID: id, chatID: ChatID(statement.string(0)), senderID: UserID(statement.string(1)),
+                position: statement.int64(2)),
+            content: statement.string(3), editedAt: statement.optionalString(4).flatMap(Timestamp.init(iso8601:)),
+            versionPosition: statement.int64(5), deleted: statement.int64(6) != 0)
     }
 
     /// Sets `readBy` from the chat's watermarks: a reader has read every message up to theirs.

@@ -42,7 +42,8 @@ public struct ReadModelTables: Sendable {
             username TEXT NOT NULL,
             username_key TEXT NOT NULL UNIQUE,
             password TEXT NOT NULL,
-            registered_at TEXT NOT NULL
+            registered_at TEXT NOT NULL,
+            erased INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE \(sessions) (
             token_hash TEXT PRIMARY KEY,
@@ -76,6 +77,10 @@ public struct ReadModelTables: Sendable {
             client_message_id TEXT,
             sent_at TEXT NOT NULL,
             first_read_at TEXT,
+            edited_at TEXT,
+            version_position INTEGER,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            erased INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (chat_id, position)
         ) WITHOUT ROWID;
         CREATE TABLE \(readWatermarks) (
@@ -98,6 +103,16 @@ public struct ReadModelTables: Sendable {
         );
         """
     }
+
+    /// Columns added after version 1.0, in the order `createSQL` lists them: a database made
+    /// before gains them on open (their defaults are right for a log without edits or erasures).
+    public static let addedColumns: [(table: String, column: String, definition: String)] = [
+        ("users", "erased", "INTEGER NOT NULL DEFAULT 0"),
+        ("messages", "edited_at", "TEXT"),
+        ("messages", "version_position", "INTEGER"),
+        ("messages", "deleted", "INTEGER NOT NULL DEFAULT 0"),
+        ("messages", "erased", "INTEGER NOT NULL DEFAULT 0"),
+    ]
 
     /// The ORDER BY that makes a table's dump deterministic.
     static func orderBy(_ baseName: String) -> String {

@@ -36,12 +36,19 @@ public struct MessageView: Sendable, Equatable, Encodable {
     public var readBy: [UserID]
     /// When the first of them read it.
     public var readAt: String?
+    /// When its text was last edited; `nil` if never.
+    public var editedAt: String?
+    /// A tombstone: the message was deleted and its `content` is empty.
+    public var deleted: Bool
+    /// Its sender was erased (or their key is not here): `content` is empty.
+    public var erased: Bool
     /// The log position of the message; orders messages within a chat.
     public var position: Int64
 
     public init(
         id: MessageID, chatID: ChatID, senderID: UserID, senderUsername: String, content: String, timestamp: String,
-        readBy: [UserID], readAt: String?, position: Int64
+        readBy: [UserID], readAt: String?, editedAt: String? = nil, deleted: Bool = false, erased: Bool = false,
+        position: Int64
     ) {
         self.id = id
         self.chatID = chatID
@@ -51,6 +58,9 @@ public struct MessageView: Sendable, Equatable, Encodable {
         self.timestamp = timestamp
         self.readBy = readBy
         self.readAt = readAt
+        self.editedAt = editedAt
+        self.deleted = deleted
+        self.erased = erased
         self.position = position
     }
 
@@ -63,6 +73,8 @@ public struct MessageView: Sendable, Equatable, Encodable {
         case timestamp
         case readBy = "read_by"
         case readAt = "read_at"
+        case editedAt = "edited_at"
+        case deleted, erased
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -75,6 +87,9 @@ public struct MessageView: Sendable, Equatable, Encodable {
         try container.encode(timestamp, forKey: .timestamp)
         try container.encode(readBy, forKey: .readBy)
         try container.encode(readAt, forKey: .readAt)  // explicit null, as the contract shows
+        try container.encode(editedAt, forKey: .editedAt)
+        try container.encode(deleted, forKey: .deleted)
+        try container.encode(erased, forKey: .erased)
     }
 }
 

@@ -22,6 +22,12 @@ import Testing
                     messageID: MessageID("m"), chatID: ChatID("g"), senderID: alice, content: "hé \"q\" /",
                     clientMessageID: nil, sentAt: now)),
             .messagesRead(MessagesRead(chatID: ChatID("g"), readerID: bob, upToMessageID: MessageID("m"), readAt: now)),
+            .messageEdited(
+                MessageEdited(
+                    messageID: MessageID("m"), chatID: ChatID("g"), editorID: alice, content: "é \"v2\"", editedAt: now)
+            ),
+            .messageDeleted(
+                MessageDeleted(messageID: MessageID("m"), chatID: ChatID("g"), deletedBy: alice, deletedAt: now)),
         ]
         #expect(Set(events.map(\.kind)) == Set(ChatEvent.Kind.allCases))
         for event in events {

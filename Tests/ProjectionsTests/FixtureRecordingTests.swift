@@ -2,8 +2,16 @@ import Foundation
 import Testing
 
 @Suite struct FixtureRecordingTests {
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["RECORD_FIXTURES"] != nil))
+    static let environment = ProcessInfo.processInfo.environment
+
+    @Test(.enabled(if: environment["RECORD_FIXTURES"] != nil))
     func recordFixtures() async throws {
-        try await Fixtures.record()
+        try await Fixtures.record(
+            Self.environment["RECORD_FIXTURES", default: ""].split(separator: ",").map(String.init))
+    }
+
+    @Test(.enabled(if: environment["RECORD_EXPECTED"] != nil))
+    func recordExpectedReadModels() throws {
+        try Fixtures.recordExpectedReadModels()
     }
 }

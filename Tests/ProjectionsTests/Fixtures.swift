@@ -27,13 +27,25 @@ enum Fixtures {
         try ReadModelDump.json(ReadModelDump.dump(on: EventLogFile.openExisting(path: path, readOnly: true)))
     }
 
-    /// Plays each scenario through the real decisions and writes the fixtures anew.
+    /// Writes each `.expected.json` anew from its recorded log, for when the read model gains
+    /// columns: the logs stay as they are.
     ///
-    /// Run with `RECORD_FIXTURES=1 swift test --filter recordFixtures`, then review the diff:
-    /// ids are random, so every recording differs from the last.
-    static func record() async throws {
+    /// Run with `RECORD_EXPECTED=1 swift test --filter recordExpectedReadModels`, then review the diff.
+    static func recordExpectedReadModels() throws {
         let scratch = try TemporaryDirectory()
         for name in valid {
+            try dumpJSON(try importFixture(name, into: scratch)).write(
+                toFile: expected(name), atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Plays the named scenarios through the real decisions and writes their fixtures anew.
+    ///
+    /// Run with `RECORD_FIXTURES=name,… swift test --filter recordFixtures`, then review the
+    /// diff: ids are random, so every recording differs from the last.
+    static func record(_ names: [String]) async throws {
+        let scratch = try TemporaryDirectory()
+        for name in valid where names.contains(name) {
             let path = scratch.path("\(name).db")
             let scenario = try await ChatScenario.open(path: path)
             switch name {
@@ -49,6 +61,7 @@ enum Fixtures {
             try output.close()
             try dumpJSON(path).write(toFile: expected(name), atomically: true, encoding: .utf8)
         }
+        guard names.contains("direct-chat-with-receipts") else { return }
         // The tampered log: one message's text edited after the fact, its hash left alone.
         var lines = try String(contentsOfFile: log("direct-chat-with-receipts"), encoding: .utf8).split(separator: "\n")
         let index = Int(tamperedPosition) - 1

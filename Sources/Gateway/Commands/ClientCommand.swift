@@ -16,6 +16,8 @@ public enum ClientCommand: Sendable, Equatable {
     case message(chatID: ChatID, content: String, clientMessageID: String?)
     case getMessages(chatID: ChatID, before: MessageID?, limit: Int)
     case markRead(chatID: ChatID, messageID: MessageID)
+    case editMessage(chatID: ChatID, messageID: MessageID, content: String)
+    case deleteMessage(chatID: ChatID, messageID: MessageID)
     case typing(chatID: ChatID)
 
     /// Whether the command works before authentication.
@@ -43,6 +45,8 @@ public enum ClientCommand: Sendable, Equatable {
         case .message: "message"
         case .getMessages: "get_messages"
         case .markRead: "mark_read"
+        case .editMessage: "edit_message"
+        case .deleteMessage: "delete_message"
         case .typing: "typing"
         }
     }

@@ -71,6 +71,13 @@ public enum CommandParser {
         case "mark_read":
             return .markRead(
                 chatID: ChatID(try fields.string("chat_id")), messageID: MessageID(try fields.string("message_id")))
+        case "edit_message":
+            return .editMessage(
+                chatID: ChatID(try fields.string("chat_id")), messageID: MessageID(try fields.string("message_id")),
+                content: try fields.string("content"))
+        case "delete_message":
+            return .deleteMessage(
+                chatID: ChatID(try fields.string("chat_id")), messageID: MessageID(try fields.string("message_id")))
         case "typing": return .typing(chatID: ChatID(try fields.string("chat_id")))
         default: throw ChatError(.unknownType, "Unknown message type")
         }

@@ -261,6 +261,16 @@ public final class PushDispatcher: Sendable {
                     PushEncoder.messageRead(payload, position: position), to: members(state.chats[read.chatID]),
                     except: nil)
             ]
+        case .messageEdited(let edited):
+            let payload = PushEncoder.MessageEdited(
+                chat_session_id: edited.chatID, message_id: edited.messageID, content: edited.content,
+                edited_at: edited.editedAt, editor_id: edited.editorID)
+            return [push("message:edited", payload, to: members(state.chats[edited.chatID]), except: cause)]
+        case .messageDeleted(let deleted):
+            let payload = PushEncoder.MessageDeleted(
+                chat_session_id: deleted.chatID, message_id: deleted.messageID, deleted_at: deleted.deletedAt,
+                deleted_by: deleted.deletedBy)
+            return [push("message:deleted", payload, to: members(state.chats[deleted.chatID]), except: cause)]
         case .directChatCreated(let created):
             state.createdAt[created.chatID] = created.createdAt.iso8601
             // Each participant sees the chat named after the other: one push each.

@@ -35,6 +35,25 @@ enum PushEncoder {
         var user_id: UserID
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
+    struct MessageEdited: Encodable {
+        var chat_session_id: ChatID
+        var message_id: MessageID
+        var content: String
+        var edited_at: Timestamp
+        var editor_id: UserID
+    }
+
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the wire keys.
+    struct MessageDeleted: Encodable {
+        var chat_session_id: ChatID
+        var message_id: MessageID
+        var deleted_at: Timestamp
+        var deleted_by: UserID
+    }
+
     struct Empty: Encodable {}
 
     static func encode<Payload: Encodable>(_ type: String, position: Int64?, payload: Payload?) -> [UInt8] {
@@ -53,6 +72,12 @@ enum PushEncoder {
         json.string(message.chatID.rawValue)
         json.key("content")
         json.string(message.content)
+        json.key("deleted")
+        json.bool(message.deleted)
+        json.key("edited_at")
+        json.string(message.editedAt)
+        json.key("erased")
+        json.bool(message.erased)
         json.key("id")
         json.string(message.id.rawValue)
         json.key("read_at")

@@ -154,6 +154,13 @@ public final class ChatService: Sendable {
                     requester: user, chat: state, target: target, watermark: watermark, now: now)
             }
             return (try ReplyEncoder.fields(["advanced": advanced]), nil)
+        case .editMessage(let chatID, let messageID, let content):
+            return (
+                try await editMessage(user, in: chatID, messageID: messageID, content: content, metadata: metadata),
+                nil
+            )
+        case .deleteMessage(let chatID, let messageID):
+            return (try await deleteMessage(user, in: chatID, messageID: messageID, metadata: metadata), nil)
         case .typing(let chatID):
             let state = try await chatState(chatID)?.state
             try Decisions.authorizeRead(requester: user, chat: state)
