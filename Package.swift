@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ChatDomain", targets: ["ChatDomain"]),
         .library(name: "CSQLite", targets: ["CSQLite"]),
         .library(name: "EventStore", targets: ["EventStore"]),
+        .library(name: "Keyring", targets: ["Keyring"]),
         .library(name: "Projections", targets: ["Projections"]),
         .library(name: "Gateway", targets: ["Gateway"]),
         .executable(name: "replay", targets: ["replay"]),
@@ -57,14 +58,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Keyring",
+            dependencies: [
+                "ChatDomain", "EventStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Projections",
-            dependencies: ["ChatDomain", "EventStore", "CSQLite", "JSON"],
+            dependencies: ["ChatDomain", "EventStore", "Keyring", "CSQLite", "JSON"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Gateway",
             dependencies: [
-                "ChatDomain", "EventStore", "Projections", "JSON",
+                "ChatDomain", "EventStore", "Keyring", "Projections", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -79,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "chat-gateway",
             dependencies: [
-                "Gateway", "EventStore", "Projections",
+                "Gateway", "EventStore", "Keyring", "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "replay",
             dependencies: [
-                "ChatDomain", "EventStore", "Projections",
+                "ChatDomain", "EventStore", "Keyring", "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -116,13 +125,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["ChatDomain", "EventStore", "Projections", "ChatTestSupport"],
+            dependencies: ["ChatDomain", "EventStore", "Keyring", "Projections", "ChatTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "ChatDomain", "EventStore", "Projections", "Gateway", "ChatTestSupport", "JSON",
+                "ChatDomain", "EventStore", "Keyring", "Projections", "Gateway", "ChatTestSupport", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -11,6 +11,7 @@ public enum ChatEvent: Sendable, Equatable {
     case messagesRead(MessagesRead)
     case messageEdited(MessageEdited)
     case messageDeleted(MessageDeleted)
+    case userErased(UserErased)
 
     /// The event type names written to the log's `type` column.
     public enum Kind: String, Sendable, CaseIterable {
@@ -25,11 +26,13 @@ public enum ChatEvent: Sendable, Equatable {
         case messagesRead = "messages_read"
         case messageEdited = "message_edited"
         case messageDeleted = "message_deleted"
+        case userErased = "user_erased"
 
         /// The schema version new events of this type are written with.
         public var currentSchemaVersion: Int {
             switch self {
-            case .messageSent: 2
+            case .messageSent: 3
+            case .userRegistered: 2
             default: 1
             }
         }
@@ -48,6 +51,7 @@ public enum ChatEvent: Sendable, Equatable {
         case .messagesRead: .messagesRead
         case .messageEdited: .messageEdited
         case .messageDeleted: .messageDeleted
+        case .userErased: .userErased
         }
     }
 }

@@ -49,7 +49,8 @@ public struct ChatState: Sendable, Equatable {
             guard var state else { return nil }
             state.members[removed.userID] = nil
             return state
-        case .messageSent, .messagesRead, .messageEdited, .messageDeleted, .userRegistered, .sessionStarted,
+        case .messageSent, .messagesRead, .messageEdited, .messageDeleted, .userErased, .userRegistered,
+            .sessionStarted,
             .sessionEnded:
             return state
         }

@@ -1,14 +1,19 @@
 /// The log streams the chat domain writes to.
 ///
-/// Natural keys make the log itself enforce uniqueness: registering appends to
-/// `user:<lowercased username>` expecting no stream, and a direct chat's id is derived
-/// from its pair, so two racing `create_chat`s cannot both create it.
+/// A direct chat's id is derived from its pair, so two racing `create_chat`s cannot both
+/// create it. A user's stream is named by their id, never their name: the log must hold no
+/// plain username (protocol §10); the read model keeps usernames unique.
 public enum StreamName {
-    public static let userPrefix = "user:"
+    public static let accountPrefix = "account:"
+    /// Streams of logs written before version 1.1: `user:<lowercased username>`.
+    public static let legacyUserPrefix = "user:"
     public static let chatPrefix = "chat:"
 
-    /// A user's stream: registration and sessions.
-    public static func user(usernameKey: String) -> String { userPrefix + usernameKey }
+    /// A user's stream: registration, sessions, erasure.
+    public static func user(_ id: UserID) -> String { accountPrefix + id.rawValue }
+
+    /// The stream a log before version 1.1 registered a user on, by lowercased username.
+    public static func legacyUser(usernameKey: String) -> String { legacyUserPrefix + usernameKey }
     /// A chat's stream: creation, membership, messages and read receipts.
     public static func chat(_ chatID: ChatID) -> String { chatPrefix + chatID.rawValue }
 

@@ -19,6 +19,7 @@ public enum EventLogFile {
             throw EventStoreError.incompatibleDatabase("\(path) is not a SQLite database")
         }
         try EventLogSchema.prepare(connection, allowCreate: false)
+        if !readOnly { try connection.execute("PRAGMA secure_delete = ON") }
         return connection
     }
 
@@ -30,6 +31,7 @@ public enum EventLogFile {
         let connection = try SQLiteConnection(path: path)
         try connection.enableWALMode()
         try EventLogSchema.prepare(connection, allowCreate: true)
+        try connection.execute("PRAGMA secure_delete = ON")
         return connection
     }
 

@@ -37,6 +37,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var lastRecordedAt: Int64 = 0
     /// When the last transaction ended (uptime nanoseconds), for ``CommitDelay``.
     private var lastCommitEnded: UInt64 = 0
+    /// Told of events other processes appended, on the queue, after the tail has them.
+    private var foreignObservers: [@Sendable ([RecordedEvent]) -> Void] = []
+    /// Wakes the queue to look for other processes' commits (`PRAGMA data_version`).
+    private var foreignPoll: (any DispatchSourceTimer)?
+    /// The last `data_version` seen (queue only).
+    private var dataVersion: Int64 = 0
 
     init(
         connection: SQLiteConnection, queue: DispatchQueue, checkpointer: WALCheckpointer,
@@ -91,7 +97,73 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Refuses new appends; those already submitted still commit.
     func close() {
-        lock.withLock { closed = true }
+        let poll: (any DispatchSourceTimer)? = lock.withLock {
+            closed = true
+            defer { foreignPoll = nil }
+            return foreignPoll
+        }
+        poll?.cancel()
+    }
+
+    /// Adds `observer` for events other processes append.
+    func observeForeignAppends(_ observer: @escaping @Sendable ([RecordedEvent]) -> Void) {
+        lock.withLock { foreignObservers.append(observer) }
+    }
+
+    /// Looks for other processes' commits every `interval`: a change of `data_version` (which
+    /// this connection's own commits do not make) sends the queue to read them.
+    func pollForeignAppends(every interval: DispatchTimeInterval) {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(5))
+        timer.setEventHandler { [weak self] in self?.checkForForeignAppends() }
+        let started: Bool = lock.withLock {
+            guard !closed else { return false }
+            foreignPoll = timer
+            return true
+        }
+        guard started else { return }
+        // Queued before the first tick: the baseline is read first.
+        queue.async { [self] in dataVersion = (try? currentDataVersion()) ?? 0 }
+        timer.resume()
+    }
+
+    private func currentDataVersion() throws -> Int64 {
+        let statement = try connection.cachedStatement("PRAGMA data_version")
+        defer { statement.reset() }
+        _ = try statement.step()
+        return statement.int64(0)
+    }
+
+    private func checkForForeignAppends() {
+        guard let version = try? currentDataVersion(), version != dataVersion else { return }
+        dataVersion = version
+        do {
+            try absorbForeignAppends(inTransaction: false)
+        } catch {
+            // The next commit, or the next change, tries again; nothing is lost meanwhile.
+        }
+        connection.resetActiveStatements()
+    }
+
+    /// Reads what other processes committed after the tail's head and hands it on: to the
+    /// projection (which catches up, if they did not project it), to the tail (so that
+    /// subscribers see one gapless log) and to the observers.
+    private func absorbForeignAppends(inTransaction: Bool) throws {
+        var known = tail.headPosition
+        while true {
+            let events = try EventLogSchema.read(after: known, limit: 512, on: connection)
+            guard let last = events.last else { return }
+            if let projection {
+                if !inTransaction, try projection.checkpoint(on: connection) < last.position {
+                    try connection.transaction { try projection.absorbForeign(events, on: connection) }
+                } else {
+                    try projection.absorbForeign(events, on: connection)
+                }
+            }
+            tail.publish(events)
+            for observer in lock.withLock({ foreignObservers }) { observer(events) }
+            known = last.position
+        }
     }
 
     private func drain() {
@@ -129,6 +201,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             // Re-read the head each time so that another writer of the same file (an import,
             // a second process) can never fork the chain.
             var (headPosition, headHash) = try EventLogSchema.head(on: connection)
+            if headPosition > tail.headPosition { try absorbForeignAppends(inTransaction: true) }
             let recordedAt = max(lastRecordedAt, Int64(Date().timeIntervalSince1970 * 1000))
             for append in batch {
                 try connection.cachedStatement("SAVEPOINT append").run()

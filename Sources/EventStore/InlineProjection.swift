@@ -13,4 +13,14 @@ public protocol InlineProjection: Sendable {
 
     /// Applies events in order and advances the checkpoint, in the caller's transaction.
     func apply(_ events: [RecordedEvent], on connection: SQLiteConnection) throws
+
+    /// Takes in events another process appended (and most likely applied already, which
+    /// `apply` skips by its checkpoint), so that what this process holds in memory follows.
+    func absorbForeign(_ events: [RecordedEvent], on connection: SQLiteConnection) throws
+}
+
+extension InlineProjection {
+    public func absorbForeign(_ events: [RecordedEvent], on connection: SQLiteConnection) throws {
+        try apply(events, on: connection)
+    }
 }

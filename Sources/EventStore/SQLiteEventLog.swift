@@ -24,12 +24,16 @@ public final class SQLiteEventLog: EventLog {
         /// when the previous commit ended less than 20 ms ago; `0` commits
         /// at once. Defaults to 1 ms: see ``CommitDelay``.
         public var commitDelayMicroseconds: Int
+        /// How often to look for events other processes appended (`replay erase-user`, another
+        /// gateway); `0` never looks, except at each commit. Defaults to 50 ms.
+        public var foreignAppendPollMilliseconds: Int
 
         public init(
             durability: Durability = .full, readerCount: Int = 2, maxBatchSize: Int = 1024, tailCapacity: Int = 8192,
             checkpointThresholdPages: Int = 1000, commitDelayMicroseconds: Int = CommitDelay.defaultMicroseconds,
-            batchObserver: (@Sendable (CommitStatistics) -> Void)? = nil
+            foreignAppendPollMilliseconds: Int = 50, batchObserver: (@Sendable (CommitStatistics) -> Void)? = nil
         ) {
+            self.foreignAppendPollMilliseconds = foreignAppendPollMilliseconds
             self.commitDelayMicroseconds = commitDelayMicroseconds
             self.checkpointThresholdPages = checkpointThresholdPages
             self.durability = durability
@@ -76,6 +80,8 @@ public final class SQLiteEventLog: EventLog {
                         try connection.enableWALMode()
                         try connection.execute("PRAGMA journal_size_limit = 67108864")
                         try connection.execute(configuration.durability.pragma)
+                        // Deleted rows (an erased user's key and text) are overwritten, not left in free space.
+                        try connection.execute("PRAGMA secure_delete = ON")
                         try EventLogSchema.prepare(connection, allowCreate: create)
                         if let projection {
                             try projection.prepareSchema(on: connection)
@@ -94,6 +100,9 @@ public final class SQLiteEventLog: EventLog {
             commitDelay: CommitDelay(microseconds: configuration.commitDelayMicroseconds),
             observer: configuration.batchObserver)
         checkpointer.install(on: connection) { [weak writer] in writer?.finishCheckpoint() }
+        if configuration.foreignAppendPollMilliseconds > 0 {
+            writer.pollForeignAppends(every: .milliseconds(configuration.foreignAppendPollMilliseconds))
+        }
         let readers = try ReaderPool(path: path, count: configuration.readerCount)
         return SQLiteEventLog(path: path, writer: writer, readers: readers, tail: tail)
     }
@@ -159,6 +168,12 @@ public final class SQLiteEventLog: EventLog {
                 continuation.resume(with: result)
             }
         }
+    }
+
+    /// Calls `observer` with the events other processes append, in order, once this log's
+    /// subscribers can see them (on the writer's queue: it must be quick).
+    public func observeForeignAppends(_ observer: @escaping @Sendable ([RecordedEvent]) -> Void) {
+        writer.observeForeignAppends(observer)
     }
 
     /// Appends submitted but not yet in a transaction.

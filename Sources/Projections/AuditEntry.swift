@@ -36,7 +36,13 @@ public struct AuditEntry: Sendable, Encodable {
     }
 
     /// Describes `recorded`, naming users through `username` where it knows them.
-    public init(_ recorded: RecordedEvent, username: (UserID) -> String?) {
+    ///
+    /// Sealed text is opened with `opener`; the text of `erasedUsers` is never shown, even
+    /// where a log from before version 1.1 still holds it in plain text.
+    public init(
+        _ recorded: RecordedEvent, username: (UserID) -> String?, opener: (any TextSealer)? = nil,
+        erasedUsers: Set<UserID> = []
+    ) {
         let metadata = recorded.decodedMetadata
         position = recorded.position
         recordedAt = Timestamp(millisecondsSinceEpoch: recorded.recordedAt).iso8601
@@ -48,7 +54,8 @@ public struct AuditEntry: Sendable, Encodable {
         framing = metadata.framing
         func name(_ id: UserID) -> String { username(id).map { "\($0) (\(id))" } ?? id.rawValue }
         guard
-            let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+            let event = try? ChatEvent(
+                type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: opener)
         else {
             chatID = nil
             involvedUsers = []
@@ -59,7 +66,7 @@ public struct AuditEntry: Sendable, Encodable {
         case .userRegistered(let e):
             chatID = nil
             involvedUsers = [e.userID]
-            summary = "registered user \(e.username) (\(e.userID))"
+            summary = "registered user \(name(e.userID))"
         case .sessionStarted(let e):
             chatID = nil
             involvedUsers = [e.userID]
@@ -92,7 +99,8 @@ public struct AuditEntry: Sendable, Encodable {
         case .messageSent(let e):
             chatID = e.chatID
             involvedUsers = [e.senderID]
-            summary = "\(name(e.senderID)) sent \(e.messageID) to \(e.chatID): “\(Self.preview(e.content))”"
+            let text = e.isErased || erasedUsers.contains(e.senderID) ? "(erased)" : "“\(Self.preview(e.content))”"
+            summary = "\(name(e.senderID)) sent \(e.messageID) to \(e.chatID): \(text)"
         case .messagesRead(let e):
             chatID = e.chatID
             involvedUsers = [e.readerID]
@@ -100,12 +108,17 @@ public struct AuditEntry: Sendable, Encodable {
         case .messageEdited(let e):
             chatID = e.chatID
             involvedUsers = [e.editorID]
-            summary =
-                "\(name(e.editorID)) edited \(e.messageID) in \(e.chatID) at \(e.editedAt.iso8601): “\(Self.preview(e.content))”"
+            let text = e.isErased || erasedUsers.contains(e.editorID) ? "(erased)" : "“\(Self.preview(e.content))”"
+            summary = "\(name(e.editorID)) edited \(e.messageID) in \(e.chatID) at \(e.editedAt.iso8601): \(text)"
         case .messageDeleted(let e):
             chatID = e.chatID
             involvedUsers = [e.deletedBy]
             summary = "\(name(e.deletedBy)) deleted \(e.messageID) in \(e.chatID) at \(e.deletedAt.iso8601)"
+        case .userErased(let e):
+            chatID = nil
+            involvedUsers = [e.userID]
+            let reason = e.reason.map { "; reason: \($0)" } ?? ""
+            summary = "\(name(e.userID)) erased at the request of \(e.requestedBy)\(reason)"
         }
     }
 

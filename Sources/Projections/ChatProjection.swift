@@ -1,5 +1,6 @@
 public import ChatDomain
 public import EventStore
+public import Keyring
 
 /// Builds the chat read model (users, sessions, chats, members, messages, read watermarks,
 /// client message ids) from the log.
@@ -14,15 +15,19 @@ public struct ChatProjection: InlineProjection {
     public let tables: ReadModelTables
     /// The statements' text, built once: they are looked up per event.
     let sql: ProjectionSQL
+    /// Opens sealed text; without it (or without a user's key) that text reads as erased.
+    public let keyring: Keyring?
 
-    public init(tables: ReadModelTables = .live) {
+    public init(tables: ReadModelTables = .live, keyring: Keyring? = nil) {
         self.tables = tables
         self.sql = ProjectionSQL(tables)
+        self.keyring = keyring
     }
 
     /// Creates the tables and indexes in one transaction, unless they exist: after a rebuild
     /// the live indexes carry the rebuild's names, and must not be duplicated.
     public func prepareSchema(on connection: SQLiteConnection) throws {
+        try UserKeyTable.create(on: connection)
         let existing = try connection.scalarInt64(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '\(tables.checkpoints)'")
         guard existing == 0 else { return try addMissingColumns(on: connection) }
@@ -53,7 +58,8 @@ public struct ChatProjection: InlineProjection {
         let checkpoint = try checkpoint(on: connection)
         var applied: Int64?
         for recorded in events where recorded.position > checkpoint {
-            let event = try ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+            let event = try ChatEvent(
+                type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: keyring)
             try apply(event, at: recorded.position, on: connection)
             applied = recorded.position
         }
@@ -64,6 +70,19 @@ public struct ChatProjection: InlineProjection {
         try statement.run()
     }
 
+    /// Events another process appended: their erasures are forgotten here too, whoever
+    /// applied them to the read model.
+    public func absorbForeign(_ events: [RecordedEvent], on connection: SQLiteConnection) throws {
+        for recorded in events where recorded.type == ChatEvent.Kind.userErased.rawValue {
+            if case .userErased(let erased) = try ChatEvent(
+                type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+            {
+                keyring?.forget(erased.userID)
+            }
+        }
+        try apply(events, on: connection)
+    }
+
     private func apply(_ event: ChatEvent, at position: Int64, on db: SQLiteConnection) throws {
         switch event {
         case .userRegistered(let registered):
@@ -71,8 +90,10 @@ public struct ChatProjection: InlineProjection {
             statement.bind(1, registered.userID.rawValue)
             statement.bind(2, registered.username)
             statement.bind(3, Validation.usernameKey(registered.username))
-            statement.bindText(4, try JSONCoding.encode(registered.password))
+            // An account whose name cannot be read cannot log in: it keeps no password.
+            statement.bindText(4, registered.isErased ? [] : try JSONCoding.encode(registered.password))
             statement.bind(5, registered.registeredAt.iso8601)
+            statement.bind(6, registered.isErased ? 1 : 0)
             try statement.run()
 
         case .sessionStarted(let started):
@@ -127,6 +148,7 @@ public struct ChatProjection: InlineProjection {
             statement.bind(3, position)
             statement.bind(4, edited.messageID.rawValue)
             statement.bind(5, edited.chatID.rawValue)
+            statement.bind(6, edited.isErased ? 1 : 0)
             try statement.run()
             // An edit after a deletion (decisions refuse it; an imported log may hold one) changes nothing.
             if db.changes == 0, try !messageExists(edited.messageID, in: edited.chatID, on: db) {
@@ -139,6 +161,9 @@ public struct ChatProjection: InlineProjection {
             statement.bind(2, deleted.chatID.rawValue)
             try statement.run()
             guard db.changes == 1 else { throw ProjectionError.unknownMessage(deleted.messageID) }
+
+        case .userErased(let erased):
+            try erase(erased, on: db)
         }
     }
 
@@ -178,6 +203,7 @@ public struct ChatProjection: InlineProjection {
         insert.bind(5, sent.content)
         insert.bind(6, sent.clientMessageID)
         insert.bind(7, sent.sentAt.iso8601)
+        insert.bind(8, sent.isErased ? 1 : 0)
         try insert.run()
         if let clientMessageID = sent.clientMessageID {
             // The primary key makes a second message with the same key from the same sender fail.
@@ -187,6 +213,27 @@ public struct ChatProjection: InlineProjection {
             key.bind(3, sent.messageID.rawValue)
             try key.run()
         }
+    }
+
+    /// The user's name becomes the placeholder, their text empty, their sessions ended, and
+    /// their key is destroyed — all in the transaction that records the erasure.
+    private func erase(_ erased: UserErased, on db: SQLiteConnection) throws {
+        let id = erased.userID.rawValue
+        let placeholder = ErasedUser.placeholderName(for: erased.userID)
+        let user = try db.cachedStatement(sql.eraseUser)
+        user.bind(1, placeholder)
+        user.bind(2, Validation.usernameKey(placeholder))
+        user.bind(3, id)
+        try user.run()
+        let messages = try db.cachedStatement(sql.eraseMessages)
+        messages.bind(1, id)
+        try messages.run()
+        let sessions = try db.cachedStatement(sql.endSessionsOfUser)
+        sessions.bind(1, erased.erasedAt.iso8601)
+        sessions.bind(2, id)
+        try sessions.run()
+        if tables.prefix.isEmpty { try UserKeyTable.delete(erased.userID, on: db) }
+        keyring?.forget(erased.userID)
     }
 
     private func messageExists(_ messageID: MessageID, in chatID: ChatID, on db: SQLiteConnection) throws -> Bool {

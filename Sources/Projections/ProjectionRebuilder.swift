@@ -1,5 +1,6 @@
 public import EventStore
 import Foundation
+public import Keyring
 
 /// Rebuilds the read model from position 0.
 ///
@@ -17,11 +18,16 @@ public enum ProjectionRebuilder {
     }
 
     /// Rebuilds the database at `path`; returns the number of events applied.
+    ///
+    /// Sealed text is opened with `keyring` (by default the one beside the database, if its key
+    /// file exists); without it, or without a user's key, it reads as erased.
     public static func rebuild(
-        path: String, batchSize: Int = 5_000, progress: (Progress) throws -> Void = { _ in }
+        path: String, keyring: Keyring? = nil, batchSize: Int = 5_000, progress: (Progress) throws -> Void = { _ in }
     ) throws -> Int64 {
         let connection = try EventLogFile.openExisting(path: path)
-        return try rebuild(on: connection, batchSize: batchSize, progress: progress)
+        return try rebuild(
+            on: connection, keyring: try keyring ?? Keyring.existing(databasePath: path), batchSize: batchSize,
+            progress: progress)
     }
 
     /// - Parameters:
@@ -29,12 +35,14 @@ public enum ProjectionRebuilder {
     ///   - batchesPerTransaction: batches per transaction. Large transactions let the many
     ///     inserts into one chat's pages be written once instead of once per commit.
     public static func rebuild(
-        on connection: SQLiteConnection, batchSize: Int = 5_000, batchesPerTransaction: Int = 20,
+        on connection: SQLiteConnection, keyring: Keyring? = nil, batchSize: Int = 5_000,
+        batchesPerTransaction: Int = 20,
         progress: (Progress) throws -> Void = { _ in }
     ) throws -> Int64 {
         let started = Date()
         try dropTables(withPrefix: "rebuild_", on: connection)
-        let staging = ChatProjection(tables: .rebuild(suffix: String(UInt32.random(in: .min ... .max), radix: 16)))
+        let staging = ChatProjection(
+            tables: .rebuild(suffix: String(UInt32.random(in: .min ... .max), radix: 16)), keyring: keyring)
         try staging.prepareSchema(on: connection)
         // A crash can only lose staging rows, which are discarded anyway; the swap is FULL.
         // A large page cache keeps every chat's current pages in memory between commits.

@@ -1,4 +1,5 @@
 public import EventStore
+public import Keyring
 
 /// Checks a database: the hash chain, then that the read model equals a fresh rebuild.
 ///
@@ -12,7 +13,11 @@ public enum ProjectionVerifier {
         case projectionsDiffer(tables: [String])
     }
 
-    public static func verify(path: String) throws -> Outcome {
+    /// - Parameters:
+    ///   - keyring: opens sealed text as the live projection did; the rebuild must show the
+    ///     same text, and the same placeholders where keys are gone. By default, the one
+    ///     beside the database, if its key file exists.
+    public static func verify(path: String, keyring: Keyring? = nil) throws -> Outcome {
         let file = try EventLogFile.openExisting(path: path, readOnly: true)
         let count: Int64
         do {
@@ -23,7 +28,7 @@ public enum ProjectionVerifier {
 
         let memory = try SQLiteConnection(path: ":memory:")
         try memory.execute("ATTACH DATABASE '\(path.replacingOccurrences(of: "'", with: "''"))' AS disk")
-        let fresh = ChatProjection(tables: .live)
+        let fresh = ChatProjection(tables: .live, keyring: try keyring ?? Keyring.existing(databasePath: path))
         try fresh.prepareSchema(on: memory)
         var position: Int64 = 0
         while true {

@@ -10,7 +10,8 @@ public enum ReadModelQueries {
 
     /// The account for `login`, by case-insensitive username.
     public static func account(usernameKey: String, on db: SQLiteConnection) throws -> Account? {
-        let statement = try db.cachedStatement("SELECT user_id, username, password FROM users WHERE username_key = ?")
+        let statement = try db.cachedStatement(
+            "SELECT user_id, username, password FROM users WHERE username_key = ? AND erased = 0")
         statement.bind(1, usernameKey)
         defer { statement.reset() }
         guard try statement.step() else { return nil }
@@ -24,6 +25,14 @@ public enum ReadModelQueries {
         statement.bind(1, id.rawValue)
         defer { statement.reset() }
         return try statement.step() ? UserProfile(id: id, username: statement.string(0)) : nil
+    }
+
+    /// Whether `id` is a registered user who has not been erased.
+    public static func isActiveUser(_ id: UserID, on db: SQLiteConnection) throws -> Bool {
+        let statement = try db.cachedStatement("SELECT erased FROM users WHERE user_id = ?")
+        statement.bind(1, id.rawValue)
+        defer { statement.reset() }
+        return try statement.step() && statement.int64(0) == 0
     }
 
     /// The subset of `ids` that are not registered users.

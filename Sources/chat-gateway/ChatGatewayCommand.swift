@@ -2,6 +2,7 @@ public import ArgumentParser
 public import EventStore
 import Foundation
 import Gateway
+import Keyring
 public import Logging
 import Projections
 import ServiceLifecycle
@@ -23,6 +24,12 @@ struct ChatGatewayCommand: AsyncParsableCommand {
 
     @Option(help: "SQLite database, created on first start (CHAT_DB).")
     var db = environment["CHAT_DB"] ?? "./chat.db"
+
+    @Option(
+        help:
+            "Master key file wrapping every user's key, created (mode 0600) on first start; default: the database path + .key (CHAT_KEY_FILE)."
+    )
+    var keyFile: String?
 
     @Option(help: "full: commits survive power loss; normal: survive a crash (CHAT_DURABILITY).")
     var durability = Durability(rawValue: environment["CHAT_DURABILITY"] ?? "") ?? .full
@@ -70,18 +77,19 @@ struct ChatGatewayCommand: AsyncParsableCommand {
         let metrics = GatewayMetrics()
         // Before the database is opened (or created): a second server on it is refused.
         let servingLock = try ServingLock.acquire(for: db)
+        let keyring = try Keyring.open(databasePath: db, keyFile: keyFile ?? Self.environment["CHAT_KEY_FILE"])
         let log = try await SQLiteEventLog.open(
             path: db,
             configuration: .init(
                 durability: durability, commitDelayMicroseconds: commitDelayUs,
                 batchObserver: { metrics.recordCommit($0) }),
-            projection: ChatProjection())
+            projection: ChatProjection(keyring: keyring))
         let server = GatewayServer(
             configuration: GatewayConfiguration(
                 host: host, port: port, maxMessageBytes: maxMessageBytes, maxConnections: maxConnections,
                 rateLimit: rateLimit, rateBurst: rateBurst, pingInterval: pingInterval, maxOutputBytes: maxOutputBytes,
                 echoPath: echoPath ?? Self.environment["CHAT_ECHO_PATH"]),
-            log: log, service: ChatService(log: log), metrics: metrics, logger: logger)
+            log: log, service: ChatService(log: log, keyring: keyring), metrics: metrics, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

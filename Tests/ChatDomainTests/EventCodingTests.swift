@@ -29,13 +29,56 @@ import Testing
             .messageDeleted(
                 MessageDeleted(messageID: MessageID("m"), chatID: ChatID("g"), deletedBy: alice, deletedAt: now)),
         ]
-        #expect(Set(events.map(\.kind)) == Set(ChatEvent.Kind.allCases))
-        for event in events {
-            let encoded = try event.encoded()
+        #expect(Set(events.map(\.kind)) == Set(ChatEvent.Kind.allCases).subtracting([.userErased]))
+        let sealer = TestSealer()
+        for event in events + [
+            .userErased(UserErased(userID: bob, requestedBy: "dpo", reason: "Art. 17", erasedAt: now))
+        ] {
+            let encoded = try event.encoded(sealer: sealer)
             #expect(
-                try ChatEvent(type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data) == event)
-            #expect(try event.encoded() == encoded, "encoding is deterministic")
+                try ChatEvent(
+                    type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data, opener: sealer)
+                    == event)
+            #expect(try event.encoded(sealer: sealer) == encoded, "encoding is deterministic")
         }
+    }
+
+    @Test func whatAUserWroteIsStoredOnlySealedAndReadsAsErasedWithoutTheirKey() throws {
+        let hash = PasswordHash(
+            algorithm: "scrypt", rounds: 1024, blockSize: 8, parallelism: 1, salt: "c2FsdA==", hash: "aGFzaA==")
+        let sealer = TestSealer()
+        let registered = ChatEvent.userRegistered(
+            UserRegistered(userID: alice, username: "alice_w", password: hash, registeredAt: now))
+        let sent = ChatEvent.messageSent(
+            MessageSent(
+                messageID: MessageID("m"), chatID: ChatID("g"), senderID: alice, content: "secret plans",
+                clientMessageID: "c", sentAt: now))
+        let edited = ChatEvent.messageEdited(
+            MessageEdited(
+                messageID: MessageID("m"), chatID: ChatID("g"), editorID: alice, content: "new plans", editedAt: now))
+        for (event, text) in [(registered, "alice_w"), (sent, "secret plans"), (edited, "new plans")] {
+            let encoded = try event.encoded(sealer: sealer)
+            #expect(!String(decoding: encoded.data, as: UTF8.self).contains(text))
+            let unreadable = try ChatEvent(
+                type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data, opener: nil)
+            switch unreadable {
+            case .userRegistered(let e):
+                #expect(e.isErased && e.username == ErasedUser.placeholderName(for: alice))
+            case .messageSent(let e): #expect(e.isErased && e.content.isEmpty && e.clientMessageID == "c")
+            case .messageEdited(let e): #expect(e.isErased && e.content.isEmpty)
+            default: Issue.record("unexpected \(unreadable)")
+            }
+        }
+        let other = TestSealer(erased: [alice])
+        #expect(throws: (any Error).self) { try sent.encoded(sealer: other) }
+    }
+
+    @Test func thePlaceholderIsStableAndShort() {
+        #expect(ErasedUser.placeholderName(for: alice) == ErasedUser.placeholderName(for: UserID("u-alice")))
+        #expect(ErasedUser.placeholderName(for: alice) != ErasedUser.placeholderName(for: bob))
+        #expect(ErasedUser.placeholderName(for: alice).count == "erased-user-".count + 8)
+        #expect(
+            Validation.usernameKey(ErasedUser.placeholderName(for: alice)) == ErasedUser.placeholderName(for: alice))
     }
 
     @Test func aVersionOneMessageIsUpcastOnRead() throws {
@@ -53,8 +96,8 @@ import Testing
         #expect(throws: ChatEventDecodingError.unknownType("nope")) {
             try ChatEvent(type: "nope", schemaVersion: 1, data: [])
         }
-        #expect(throws: ChatEventDecodingError.unsupportedSchemaVersion(type: "message_sent", version: 3)) {
-            try ChatEvent(type: "message_sent", schemaVersion: 3, data: Array("{}".utf8))
+        #expect(throws: ChatEventDecodingError.unsupportedSchemaVersion(type: "message_sent", version: 4)) {
+            try ChatEvent(type: "message_sent", schemaVersion: 4, data: Array("{}".utf8))
         }
         #expect(throws: ChatEventDecodingError.malformedData(type: "member_added")) {
             try ChatEvent(type: "member_added", schemaVersion: 1, data: Array("{}".utf8))

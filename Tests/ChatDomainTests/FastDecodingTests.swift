@@ -15,7 +15,8 @@ import Testing
         for clientID in [#""client_message_id":"c-1","#, #""client_message_id":null,"#, ""] {
             let json =
                 #"{"chat_id":"g1",\#(clientID)"content":"\#(content)","message_id":"m1","sender_id":"u1","sent_at":"2026-11-28T10:30:00.000Z"}"#
-            let fast = try #require(ChatEvent.decodeFast(kind: .messageSent, schemaVersion: 2, data: Array(json.utf8)))
+            let fast = try #require(
+                ChatEvent.decodeFast(kind: .messageSent, schemaVersion: 2, data: Array(json.utf8), opener: nil))
             let reference = try JSONDecoder().decode(MessageSent.self, from: Data(json.utf8))
             #expect(fast == .messageSent(reference))
         }
@@ -24,7 +25,8 @@ import Testing
     @Test func readReceiptsDecodeLikeJSONDecoder() throws {
         let json =
             #" { "chat_id" : "g1", "reader_id":"u2" ,"up_to_message_id":"m9","read_at":"2026-11-28T10:30:00.000Z"} "#
-        let fast = try #require(ChatEvent.decodeFast(kind: .messagesRead, schemaVersion: 1, data: Array(json.utf8)))
+        let fast = try #require(
+            ChatEvent.decodeFast(kind: .messagesRead, schemaVersion: 1, data: Array(json.utf8), opener: nil))
         #expect(fast == .messagesRead(try JSONDecoder().decode(MessagesRead.self, from: Data(json.utf8))))
     }
 
@@ -38,7 +40,7 @@ import Testing
         #"{"chat_id":"g1","content":"\ud83d","message_id":"m1","sender_id":"u1","sent_at":"2026-11-28T10:30:00.000Z"}"#,
     ])
     func anythingUnusualFallsBackToJSONDecoder(_ json: String) {
-        #expect(ChatEvent.decodeFast(kind: .messageSent, schemaVersion: 2, data: Array(json.utf8)) == nil)
+        #expect(ChatEvent.decodeFast(kind: .messageSent, schemaVersion: 2, data: Array(json.utf8), opener: nil) == nil)
     }
 
     @Test func invalidUTF8FallsBack() {
@@ -46,6 +48,6 @@ import Testing
             #"{"chat_id":"g1","content":"x","message_id":"m1","sender_id":"u1","sent_at":"2026-11-28T10:30:00.000Z"}"#
                 .utf8)
         bytes[27] = 0xff  // the "x" of content
-        #expect(ChatEvent.decodeFast(kind: .messageSent, schemaVersion: 2, data: bytes) == nil)
+        #expect(ChatEvent.decodeFast(kind: .messageSent, schemaVersion: 2, data: bytes, opener: nil) == nil)
     }
 }

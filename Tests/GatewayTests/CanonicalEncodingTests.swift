@@ -24,12 +24,35 @@ import Testing
 
     private func text(_ bytes: some Sequence<UInt8>) -> String { String(decoding: Array(bytes), as: UTF8.self) }
 
+    /// "Seals" text as itself, so the hand-written bytes can be compared with the encoder's.
+    struct PlainSealer: TextSealer {
+        func seal(_ text: String, author: UserID, context: String) throws -> String { text }
+        func open(_ sealed: String, author: UserID, context: String) -> String? { sealed }
+    }
+
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // Property names are the stored keys.
+    /// `message_sent` version 3 as `JSONEncoder` writes it.
+    struct StoredMessage: Encodable {
+        var chat_id: ChatID
+        var client_message_id: String?
+        var message_id: MessageID
+        var sealed_content: String
+        var sender_id: UserID
+        var sent_at: Timestamp
+    }
+
     @Test(arguments: awkward) func messageSentData(content: String) throws {
         for clientID in [nil, "c-1", content] {
             let sent = MessageSent(
                 messageID: MessageID("m/1"), chatID: ChatID("g\"1"), senderID: UserID("u1"), content: content,
                 clientMessageID: clientID, sentAt: Timestamp(millisecondsSinceEpoch: 1_764_000_000_123))
-            #expect(text(try ChatEvent.messageSent(sent).encoded().data) == text(try encoder.encode(sent)))
+            let reference = StoredMessage(
+                chat_id: sent.chatID, client_message_id: clientID, message_id: sent.messageID, sealed_content: content,
+                sender_id: sent.senderID, sent_at: sent.sentAt)
+            #expect(
+                text(try ChatEvent.messageSent(sent).encoded(sealer: PlainSealer()).data)
+                    == text(try encoder.encode(reference)))
         }
     }
 

@@ -3,6 +3,7 @@ import ChatTestSupport
 import EventStore
 import Foundation
 import Gateway
+import Keyring
 import Projections
 
 /// A service on a fresh database, and a client-side view of its responses.
@@ -13,8 +14,10 @@ struct ChatServiceHarness {
 
     static func make() async throws -> ChatServiceHarness {
         let directory = try TemporaryDirectory()
-        let log = try await SQLiteEventLog.open(path: directory.path("chat.db"), projection: ChatProjection())
-        let service = ChatService(log: log, configuration: .init(passwordParameters: .fastForTesting))
+        let keyring = try Keyring.open(databasePath: directory.path("chat.db"))
+        let log = try await SQLiteEventLog.open(
+            path: directory.path("chat.db"), projection: ChatProjection(keyring: keyring))
+        let service = ChatService(log: log, keyring: keyring, configuration: .init(passwordParameters: .fastForTesting))
         return ChatServiceHarness(directory: directory, log: log, service: service)
     }
 

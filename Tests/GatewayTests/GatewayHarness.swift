@@ -2,6 +2,7 @@ import ChatTestSupport
 import EventStore
 import Foundation
 import Gateway
+import Keyring
 import Logging
 import NIOCore
 import NIOPosix
@@ -24,13 +25,15 @@ struct GatewayHarness {
     ) async throws -> GatewayHarness {
         let directory = try TemporaryDirectory()
         let metrics = GatewayMetrics()
+        let keyring = try Keyring.open(databasePath: directory.path("chat.db"))
         let log = try await SQLiteEventLog.open(
             path: directory.path("chat.db"), configuration: .init(batchObserver: { metrics.recordCommit($0) }),
-            projection: ChatProjection())
+            projection: ChatProjection(keyring: keyring))
         let logger = logs?.logger() ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let server = GatewayServer(
             configuration: configuration, log: log,
-            service: ChatService(log: log, configuration: .init(passwordParameters: .fastForTesting)), metrics: metrics,
+            service: ChatService(log: log, keyring: keyring, configuration: .init(passwordParameters: .fastForTesting)),
+            metrics: metrics,
             logger: logger)
         let group = ServiceGroup(services: [server], logger: logger)
         let running = Task { try await group.run() }

@@ -2,6 +2,7 @@ import ChatTestSupport
 import EventStore
 import Foundation
 import Gateway
+import Keyring
 import Projections
 import Testing
 
@@ -71,8 +72,10 @@ struct SharedDatabaseTests {
         // Users registered with cheap password hashes (their parameters are stored with
         // them, so logging in is cheap too): the child's default hashing would load a machine
         // running the other suites beside this one.
-        let other = try await SQLiteEventLog.open(path: database, projection: ChatProjection())
-        let outsider = ChatService(log: other, configuration: .init(passwordParameters: .fastForTesting))
+        let keyring = try Keyring.open(databasePath: database)
+        let other = try await SQLiteEventLog.open(path: database, projection: ChatProjection(keyring: keyring))
+        let outsider = ChatService(
+            log: other, keyring: keyring, configuration: .init(passwordParameters: .fastForTesting))
         func register(_ name: String) async throws -> String {
             let reply = await outsider.handle(
                 Array(#"{"type":"register","username":"\#(name)","password":"password-1"}"#.utf8),

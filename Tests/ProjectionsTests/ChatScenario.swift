@@ -1,17 +1,22 @@
 import ChatDomain
 import EventStore
 import Foundation
+import Keyring
 import Projections
 
 /// Drives the real decisions against the real log and read model, the way the gateway does,
 /// to produce realistic event logs for fixtures and tests.
 struct ChatScenario {
     let log: SQLiteEventLog
+    let keyring: Keyring
     /// Event times advance one second per command from a fixed start, so recordings read well.
     private let clock = ScenarioClock()
 
     static func open(path: String) async throws -> ChatScenario {
-        ChatScenario(log: try await SQLiteEventLog.open(path: path, projection: ChatProjection()))
+        let keyring = try Keyring.open(databasePath: path)
+        return ChatScenario(
+            log: try await SQLiteEventLog.open(path: path, projection: ChatProjection(keyring: keyring)),
+            keyring: keyring)
     }
 
     func close() async { await log.close() }
@@ -25,7 +30,7 @@ struct ChatScenario {
     {
         guard !events.isEmpty else { return }
         let encoded = try events.map { event in
-            let bytes = try event.encoded()
+            let bytes = try event.encoded(sealer: keyring)
             return NewEvent(type: bytes.type, schemaVersion: bytes.schemaVersion, data: bytes.data)
         }
         _ = try await log.append(encoded, to: stream, expectedVersion: expected, metadata: metadata(actor))
@@ -39,7 +44,8 @@ struct ChatScenario {
         let events = try Decisions.register(
             username: username, password: password, usernameTaken: taken, userID: id,
             passwordHash: try PasswordHash.make(password: password, parameters: .fastForTesting), now: clock.next())
-        try await append(events, to: StreamName.user(usernameKey: key), expected: .noStream, actor: nil)
+        try await log.withWriter { [keyring] in try keyring.createKey(for: id, on: $0) }
+        try await append(events, to: StreamName.user(id), expected: .noStream, actor: nil)
         return id
     }
 
@@ -52,7 +58,8 @@ struct ChatScenario {
         let events = try Decisions.login(
             account: account, password: password, tokenHash: token.hash, now: clock.next(),
             lifetimeMilliseconds: 30 * 86_400_000)
-        try await append(events, to: StreamName.user(usernameKey: key), expected: .any, actor: account?.userID)
+        try await append(
+            events, to: StreamName.user(account?.userID ?? UserID("")), expected: .any, actor: account?.userID)
         return token
     }
 
@@ -63,7 +70,7 @@ struct ChatScenario {
         }
         try await append(
             Decisions.logout(session: session, now: clock.next()),
-            to: StreamName.user(usernameKey: Validation.usernameKey(session.username)), expected: .any,
+            to: StreamName.user(session.userID), expected: .any,
             actor: session.userID)
     }
 
@@ -136,6 +143,34 @@ struct ChatScenario {
                 actor: sender)
             return message.messageID
         }
+    }
+
+    func edit(_ editor: UserID, in chatID: ChatID, _ messageID: MessageID, to content: String) async throws {
+        let current = try await chat(chatID)
+        let message = try await log.withReader { try ReadModelQueries.currentMessage(messageID, on: $0) }
+        guard
+            case .edit(let edited) = try Decisions.editMessage(
+                requester: editor, chat: current?.state, message: message, content: content, now: clock.next())
+        else { return }
+        try await append(
+            [.messageEdited(edited)], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0),
+            actor: editor)
+    }
+
+    func delete(_ requester: UserID, in chatID: ChatID, _ messageID: MessageID) async throws {
+        let current = try await chat(chatID)
+        let message = try await log.withReader { try ReadModelQueries.currentMessage(messageID, on: $0) }
+        try await append(
+            try Decisions.deleteMessage(
+                requester: requester, chat: current?.state, message: message, now: clock.next()),
+            to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0), actor: requester)
+    }
+
+    /// What `replay erase-user` appends.
+    func erase(_ user: UserID, reason: String?) async throws {
+        try await append(
+            [.userErased(UserErased(userID: user, requestedBy: "operator", reason: reason, erasedAt: clock.next()))],
+            to: StreamName.user(user), expected: .any, actor: nil)
     }
 
     /// Appends a message in the retired schema version 1, as an old server did.

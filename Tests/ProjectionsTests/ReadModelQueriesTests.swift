@@ -116,7 +116,7 @@ import Testing
             MessageSent(
                 messageID: MessageID("m-dup"), chatID: chat, senderID: alice, content: "x", clientMessageID: "k1",
                 sentAt: now)
-        ).encoded()
+        ).encoded(sealer: s.keyring)
         await #expect {
             _ = try await s.log.append(
                 [NewEvent(type: duplicate.type, schemaVersion: duplicate.schemaVersion, data: duplicate.data)],
@@ -152,7 +152,7 @@ import Testing
                 MessageSent(
                     messageID: MessageID(id), chatID: group, senderID: bob, content: id, clientMessageID: nil,
                     sentAt: now)
-            ).encoded()
+            ).encoded(sealer: s.keyring)
             return NewEvent(type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data)
         }
         _ = try await s.log.append(
@@ -200,13 +200,14 @@ import Testing
                 expectedVersion: .any, metadata: .init())
         }
         await bare.close()
-        let projected = try await SQLiteEventLog.open(path: path, projection: ChatProjection())
+        // The keys stay in the source database; its keyring opens the copy's sealed text.
+        let projected = try await SQLiteEventLog.open(path: path, projection: ChatProjection(keyring: source.keyring))
         let page = try await projected.withReader {
             try ReadModelQueries.messages(in: chat, before: nil, limit: 10, on: $0)
         }
         #expect(page.messages.map(\.content) == ["hi"])
         await projected.close()
-        #expect(try ProjectionVerifier.verify(path: path) == .verified(events: 4))
+        #expect(try ProjectionVerifier.verify(path: path, keyring: source.keyring) == .verified(events: 4))
     }
 }
 

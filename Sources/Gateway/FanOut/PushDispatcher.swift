@@ -1,6 +1,7 @@
 import ChatDomain
 import EventStore
 import Foundation
+import Keyring
 import Logging
 import NIOCore
 import Projections
@@ -14,6 +15,8 @@ import Projections
 /// so that `auth` with `since` can replay exactly what a user missed.
 public final class PushDispatcher: Sendable {
     let log: SQLiteEventLog
+    /// Opens the text of `message:new` and `message:edited`, once per event.
+    let keyring: Keyring
     let registry: SessionRegistry
     let metrics: GatewayMetrics
     let logger: Logger
@@ -21,8 +24,12 @@ public final class PushDispatcher: Sendable {
     /// Pushes kept in memory for resume; an older `since` is replayed from the log.
     let recentCapacity: Int
 
-    init(log: SQLiteEventLog, registry: SessionRegistry, metrics: GatewayMetrics, recentCapacity: Int, logger: Logger) {
+    init(
+        log: SQLiteEventLog, keyring: Keyring, registry: SessionRegistry, metrics: GatewayMetrics, recentCapacity: Int,
+        logger: Logger
+    ) {
         self.log = log
+        self.keyring = keyring
         self.registry = registry
         self.metrics = metrics
         self.recentCapacity = recentCapacity
@@ -109,11 +116,13 @@ public final class PushDispatcher: Sendable {
             shared.lock.withLock {
                 var outgoing = OutgoingPushes()
                 for recorded in batch {
-                    let planned = Self.plan(recorded, state: &state)
+                    let planned = Self.plan(recorded, state: &state, opener: keyring)
                     shared.position = recorded.position
                     remember(planned)
                     for push in planned { address(push, into: &outgoing) }
-                    if recorded.type == ChatEvent.Kind.sessionEnded.rawValue {
+                    if recorded.type == ChatEvent.Kind.sessionEnded.rawValue
+                        || recorded.type == ChatEvent.Kind.userErased.rawValue
+                    {
                         // session:ended closes connections: what came before goes first.
                         outgoing.send(metrics: metrics)
                         outgoing = OutgoingPushes()
@@ -143,19 +152,27 @@ public final class PushDispatcher: Sendable {
         }
     }
 
-    /// `session:ended` to the other connections of a revoked token, which then close.
+    /// `session:ended` to the other connections of a revoked token, or to every connection
+    /// of an erased user, which then close.
     private func endSessions(_ recorded: RecordedEvent) {
-        guard recorded.type == ChatEvent.Kind.sessionEnded.rawValue,
-            case .sessionEnded(let ended)? = try? ChatEvent(
-                type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
-        else { return }
-        let cause = recorded.decodedMetadata.connectionID
+        let user: UserID
+        let connections: [ClientConnection]
+        switch try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data) {
+        case .sessionEnded(let ended)?:
+            let cause = recorded.decodedMetadata.connectionID
+            user = ended.userID
+            connections = registry.connections(tokenHash: ended.tokenHash, of: ended.userID).filter { $0.id != cause }
+        case .userErased(let erased)?:
+            user = erased.userID
+            connections = registry.connections(of: erased.userID)
+        default:
+            return
+        }
         let bytes = ByteBuffer(
             bytes: PushEncoder.encode("session:ended", position: recorded.position, payload: PushEncoder.Empty?.none))
-        for connection in registry.connections(tokenHash: ended.tokenHash, of: ended.userID)
-        where connection.id != cause {
+        for connection in connections {
             connection.push(bytes, at: PushOrder(position: recorded.position, ordinal: Int.max))
-            registry.deauthenticated(connection, user: ended.userID)
+            registry.deauthenticated(connection, user: user)
             connection.close(.sessionEnded)
         }
     }
@@ -196,7 +213,7 @@ public final class PushDispatcher: Sendable {
             let events = try await log.read(after: position, limit: 2_000)
             guard !events.isEmpty else { break }
             for recorded in events where recorded.position <= upTo {
-                let planned = Self.plan(recorded, state: &state)
+                let planned = Self.plan(recorded, state: &state, opener: keyring)
                 if recorded.position > since {
                     pushes.append(contentsOf: planned.filter { $0.audience.contains(user) })
                 }
@@ -207,15 +224,18 @@ public final class PushDispatcher: Sendable {
     }
 
     /// The pushes an event causes, given the membership before it; advances `state`.
-    static func plan(_ recorded: RecordedEvent, state: inout Snapshot) -> [PlannedPush] {
-        var planned = planUnordered(recorded, state: &state)
+    static func plan(_ recorded: RecordedEvent, state: inout Snapshot, opener: (any TextSealer)?) -> [PlannedPush] {
+        var planned = planUnordered(recorded, state: &state, opener: opener)
         for index in planned.indices { planned[index].ordinal = index }
         return planned
     }
 
-    private static func planUnordered(_ recorded: RecordedEvent, state: inout Snapshot) -> [PlannedPush] {
+    private static func planUnordered(_ recorded: RecordedEvent, state: inout Snapshot, opener: (any TextSealer)?)
+        -> [PlannedPush]
+    {
         guard
-            let event = try? ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+            let event = try? ChatEvent(
+                type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: opener)
         else {
             return []
         }
@@ -241,12 +261,16 @@ public final class PushDispatcher: Sendable {
             return []
         case .sessionStarted, .sessionEnded:
             return []
+        case .userErased(let erased):
+            // Pushes are unchanged (protocol §10): clients see the placeholders when they fetch.
+            state.usernames[erased.userID] = ErasedUser.placeholderName(for: erased.userID)
+            return []
         case .messageSent(let sent):
             let payload = MessageView(
                 id: sent.messageID, chatID: sent.chatID, senderID: sent.senderID,
                 senderUsername: state.usernames[sent.senderID] ?? "", content: sent.content,
                 timestamp: sent.sentAt.iso8601,
-                readBy: [], readAt: nil, position: position)
+                readBy: [], readAt: nil, erased: sent.isErased, position: position)
             return [
                 push(
                     PushEncoder.messageNew(payload, position: position), to: members(state.chats[sent.chatID]),

@@ -1,5 +1,6 @@
 import ChatDomain
 import EventStore
+import Keyring
 import Projections
 
 extension ChatService {
@@ -40,10 +41,18 @@ extension ChatService {
         let events = try Decisions.register(
             username: username, password: password, usernameTaken: false, userID: userID, passwordHash: hash,
             now: configuration.clock())
+        // The key first, committed: the registration is sealed with it. If the registration
+        // then fails, the key is removed again (a key left over would name no one).
+        let keyring = keyring
+        try await log.withWriter { try keyring.createKey(for: userID, on: $0) }
         do {
-            _ = try await append(events, to: StreamName.user(usernameKey: key), expected: .noStream, metadata: metadata)
-        } catch EventStoreError.wrongExpectedVersion {
+            _ = try await append(events, to: StreamName.user(userID), expected: .noStream, metadata: metadata)
+        } catch EventStoreError.rejectedByProjection {
+            try? await log.withWriter { try UserKeyTable.delete(userID, on: $0) }
             throw ChatError.usernameTaken  // a concurrent registration of the same name won
+        } catch {
+            try? await log.withWriter { try UserKeyTable.delete(userID, on: $0) }
+            throw error
         }
         return try ReplyEncoder.fields(RegisterResult(user_id: userID, username: username))
     }
@@ -63,7 +72,7 @@ extension ChatService {
         var loginMetadata = metadata
         loginMetadata.actor = account.userID.rawValue
         let result = try await append(
-            events, to: StreamName.user(usernameKey: key), expected: .any, metadata: loginMetadata)
+            events, to: StreamName.user(account.userID), expected: .any, metadata: loginMetadata)
         let session = AuthenticatedSession(userID: account.userID, username: account.username, tokenHash: tokenHash)
         let fields = try ReplyEncoder.fields(
             LoginResult(
@@ -90,8 +99,7 @@ extension ChatService {
             let events = Decisions.logout(session: record, now: configuration.clock())
             if !events.isEmpty {
                 _ = try await append(
-                    events, to: StreamName.user(usernameKey: Validation.usernameKey(session.username)), expected: .any,
-                    metadata: metadata)
+                    events, to: StreamName.user(session.userID), expected: .any, metadata: metadata)
             }
         }
         return (Array("{}".utf8), .loggedOut(tokenHash: hash))

@@ -1,6 +1,7 @@
 import ChatDomain
 import EventStore
 import JSON
+import Keyring
 import Projections
 
 extension ChatService {
@@ -56,11 +57,31 @@ extension ChatService {
     func append(
         _ events: [ChatEvent], to stream: String, expected: ExpectedVersion, metadata: EventMetadata
     ) async throws -> AppendResult {
-        let encoded = try events.map { event in
-            let bytes = try event.encoded()
-            return NewEvent(type: bytes.type, schemaVersion: bytes.schemaVersion, data: bytes.data)
-        }
+        let encoded = try await seal(events)
         return try await log.append(encoded, to: stream, expectedVersion: expected, metadata: metadata)
+    }
+
+    /// The events as the log stores them, their text sealed. A user from before sealing gets
+    /// a key on first need; an erased user gets none, and their command fails.
+    func seal(_ events: [ChatEvent]) async throws -> [NewEvent] {
+        func encode() throws -> [NewEvent] {
+            try events.map { event in
+                let bytes = try event.encoded(sealer: keyring)
+                return NewEvent(type: bytes.type, schemaVersion: bytes.schemaVersion, data: bytes.data)
+            }
+        }
+        do {
+            return try encode()
+        } catch KeyringError.noKey(let user) {
+            let keyring = keyring
+            let created = try await log.withWriter { db in
+                guard try ReadModelQueries.isActiveUser(user, on: db) else { return false }
+                try keyring.createKey(for: user, on: db)
+                return true
+            }
+            guard created else { throw ChatError(.invalidToken, "This account has been erased") }
+            return try encode()
+        }
     }
 
     /// The chat's decision state: from the cache, or read and then cached.

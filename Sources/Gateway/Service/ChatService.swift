@@ -1,6 +1,7 @@
 public import ChatDomain
 public import EventStore
 import Foundation
+public import Keyring
 import Projections
 
 /// Executes protocol commands: reads state from the projections, decides with
@@ -29,15 +30,25 @@ public final class ChatService: Sendable {
     }
 
     let log: SQLiteEventLog
+    /// Seals what users write before it is appended; the log's projection opens it with the same keys.
+    public let keyring: Keyring
     let configuration: Configuration
     /// One decision-and-append at a time per chat.
     let chatLocks = KeyedLock()
     /// What those decisions are made against.
     let chatStates = ChatStateCache()
 
-    public init(log: SQLiteEventLog, configuration: Configuration = Configuration()) {
+    public init(log: SQLiteEventLog, keyring: Keyring, configuration: Configuration = Configuration()) {
         self.log = log
+        self.keyring = keyring
         self.configuration = configuration
+        // Another process's appends change chats behind the cache's back: decisions that
+        // append nothing (typing, reading) must not go on trusting the old membership.
+        log.observeForeignAppends { [chatStates] events in
+            for event in events {
+                if let chatID = StreamName.chatID(of: event.streamID) { chatStates.forget(chatID) }
+            }
+        }
     }
 
     /// Parses and executes one line or text frame.

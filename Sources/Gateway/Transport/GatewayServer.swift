@@ -46,8 +46,8 @@ public final class GatewayServer: Service, Sendable {
         self.service = service
         self.logger = logger
         dispatcher = PushDispatcher(
-            log: log, registry: registry, metrics: metrics, recentCapacity: configuration.resumeWindowPushes,
-            logger: logger)
+            log: log, keyring: service.keyring, registry: registry, metrics: metrics,
+            recentCapacity: configuration.resumeWindowPushes, logger: logger)
         (stopping, stop) = AsyncStream.makeStream(of: Never.self)
         (listeningPorts, listening) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     }

@@ -1,0 +1,175 @@
+public import ChatDomain
+import Crypto
+public import EventStore
+import Foundation
+
+/// Every user's key, sealing and opening what they wrote (protocol §10).
+///
+/// Keys are AES-256-GCM keys, one per user, kept wrapped by the ``MasterKey`` in the
+/// database's `user_keys` table and unwrapped into memory on first use. A fresh random nonce
+/// seals every text; the sealed form binds it to its place (``SealingContext``), so text
+/// cannot be moved to another event and still open.
+///
+/// A user once forgotten here (``forget(_:)``) stays forgotten for the life of the process,
+/// even if a read raced with the erasure and saw the key still committed.
+///
+/// > Note: `@unchecked Sendable`: the caches are guarded by `lock`, the lookup connection by
+/// > `lookupLock`.
+public final class Keyring: TextSealer, @unchecked Sendable {
+    private let masterKey: MasterKey
+    private let databasePath: String
+    private let lock = NSLock()
+    private var keys: [UserID: SymmetricKey] = [:]
+    private var forgotten: Set<UserID> = []
+    private let lookupLock = NSLock()
+    private var lookup: SQLiteConnection?
+
+    public init(masterKey: MasterKey, databasePath: String) {
+        self.masterKey = masterKey
+        self.databasePath = databasePath
+    }
+
+    /// The keyring of the database at `path`, with its master key from `keyFile` (by default
+    /// beside the database), created when the database has no keys yet.
+    ///
+    /// - Throws: ``KeyringError`` when the database has keys and the key file is missing or
+    ///   does not unwrap them.
+    public static func open(databasePath path: String, keyFile: String? = nil) throws -> Keyring {
+        let keyPath = keyFile ?? MasterKey.defaultPath(forDatabase: path)
+        var someKey: (UserID, [UInt8])?
+        if FileManager.default.fileExists(atPath: path) {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            someKey = try UserKeyTable.all(on: connection).first
+        }
+        let master = try MasterKey.load(path: keyPath, create: someKey == nil)
+        let keyring = Keyring(masterKey: master, databasePath: path)
+        if let (user, wrapped) = someKey, keyring.unwrap(wrapped, for: user) == nil {
+            throw KeyringError.masterKeyMismatch(path: keyPath)
+        }
+        return keyring
+    }
+
+    /// The keyring of the database at `path` if its key file exists; `nil` otherwise, for
+    /// tools that must not create one (sealed text then reads as erased).
+    public static func existing(databasePath path: String, keyFile: String? = nil) throws -> Keyring? {
+        let keyPath = keyFile ?? MasterKey.defaultPath(forDatabase: path)
+        guard FileManager.default.fileExists(atPath: keyPath) else { return nil }
+        return try open(databasePath: path, keyFile: keyPath)
+    }
+
+    // MARK: Keys
+
+    /// Creates `user`'s key and stores it wrapped, on `db` (in the caller's transaction, if any).
+    public func createKey(for user: UserID, on db: SQLiteConnection) throws {
+        let key = SymmetricKey(size: .bits256)
+        try UserKeyTable.create(on: db)
+        try UserKeyTable.insert(user, wrapped: wrap(key, for: user), on: db)
+        // ON CONFLICT DO NOTHING: a key already there wins; read back what is stored.
+        guard let stored = try UserKeyTable.wrapped(user, on: db), let unwrapped = unwrap(stored, for: user) else {
+            throw KeyringError.noKey(user)
+        }
+        lock.withLock {
+            forgotten.remove(user)
+            keys[user] = unwrapped
+        }
+    }
+
+    /// Whether `user` has a key here now.
+    public func hasKey(for user: UserID) -> Bool { key(for: user) != nil }
+
+    /// Forgets `user`'s key in this process for good: called when their erasure is applied.
+    public func forget(_ user: UserID) {
+        lock.withLock {
+            keys[user] = nil
+            forgotten.insert(user)
+        }
+    }
+
+    func key(for user: UserID) -> SymmetricKey? {
+        let cached: SymmetricKey?? = lock.withLock { forgotten.contains(user) ? .some(nil) : keys[user].map { $0 } }
+        if let cached { return cached }
+        guard let wrapped = try? lookupWrapped(user), let key = unwrap(wrapped, for: user) else { return nil }
+        return lock.withLock {
+            guard !forgotten.contains(user) else { return nil }
+            keys[user] = key
+            return key
+        }
+    }
+
+    private func lookupWrapped(_ user: UserID) throws -> [UInt8]? {
+        try lookupLock.withLock {
+            if lookup == nil { lookup = try SQLiteConnection(path: databasePath, readOnly: true) }
+            guard let lookup else { return nil }
+            let exists = try lookup.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'user_keys'") ?? 0
+            guard exists == 1 else { return nil }
+            return try UserKeyTable.wrapped(user, on: lookup)
+        }
+    }
+
+    private func wrap(_ key: SymmetricKey, for user: UserID) throws -> [UInt8] {
+        let box = try key.withUnsafeBytes { raw in
+            try AES.GCM.seal(Data(raw), using: masterKey.key, authenticating: Array("user_key:\(user)".utf8))
+        }
+        return Array(box.combined!)
+    }
+
+    private func unwrap(_ wrapped: [UInt8], for user: UserID) -> SymmetricKey? {
+        guard let box = try? AES.GCM.SealedBox(combined: wrapped),
+            let raw = try? AES.GCM.open(box, using: masterKey.key, authenticating: Array("user_key:\(user)".utf8)),
+            raw.count == 32
+        else { return nil }
+        return SymmetricKey(data: raw)
+    }
+
+    // MARK: TextSealer
+
+    public func seal(_ text: String, author: UserID, context: String) throws -> String {
+        guard let key = key(for: author) else { throw KeyringError.noKey(author) }
+        let box = try AES.GCM.seal(Array(text.utf8), using: key, authenticating: Array(context.utf8))
+        return box.combined!.base64EncodedString()
+    }
+
+    public func open(_ sealed: String, author: UserID, context: String) -> String? {
+        guard let key = key(for: author), let combined = Data(base64Encoded: sealed),
+            let box = try? AES.GCM.SealedBox(combined: combined),
+            let plain = try? AES.GCM.open(box, using: key, authenticating: Array(context.utf8))
+        else { return nil }
+        return String(bytes: plain, encoding: .utf8)
+    }
+
+    // MARK: Export and import
+
+    /// Every key in the database, unwrapped, as NDJSON lines `{"user_id","key"}` (base64):
+    /// what `replay export --keys-out` writes. Erased users have no key to export.
+    public func exportKeys(from db: SQLiteConnection) throws -> [UInt8] {
+        var out = [UInt8]()
+        for (user, wrapped) in try UserKeyTable.all(on: db) {
+            guard let key = unwrap(wrapped, for: user) else { throw KeyringError.masterKeyMismatch(path: "") }
+            let line = try JSONSerialization.data(
+                withJSONObject: [
+                    "user_id": user.rawValue, "key": key.withUnsafeBytes { Data($0).base64EncodedString() },
+                ],
+                options: [.sortedKeys])
+            out.append(contentsOf: line)
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
+    }
+
+    /// Stores the keys of an exported keys file, wrapped by this keyring's master key.
+    ///
+    /// - Returns: how many keys were read.
+    public func importKeys(_ text: String, into db: SQLiteConnection) throws -> Int {
+        try UserKeyTable.create(on: db)
+        var count = 0
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
+                let user = object["user_id"], let encoded = object["key"], let raw = Data(base64Encoded: encoded),
+                raw.count == 32
+            else { throw KeyringError.malformedKeysFile(line: index + 1) }
+            try UserKeyTable.insert(UserID(user), wrapped: wrap(SymmetricKey(data: raw), for: UserID(user)), on: db)
+            count += 1
+        }
+        return count
+    }
+}
