@@ -49,11 +49,20 @@ public final class Keyring: TextSealer, @unchecked Sendable {
         return keyring
     }
 
-    /// The keyring of the database at `path` if its key file exists; `nil` otherwise, for
-    /// tools that must not create one (sealed text then reads as erased).
+    /// The keyring of the database at `path` if its key file exists; `nil` when neither the
+    /// file nor any key does, for tools that must not create one.
+    ///
+    /// - Throws: ``KeyringError/masterKeyMissing(path:)`` when the database has keys but the
+    ///   file is missing: reading on would show everyone's text as erased.
     public static func existing(databasePath path: String, keyFile: String? = nil) throws -> Keyring? {
         let keyPath = keyFile ?? MasterKey.defaultPath(forDatabase: path)
-        guard FileManager.default.fileExists(atPath: keyPath) else { return nil }
+        if !FileManager.default.fileExists(atPath: keyPath), FileManager.default.fileExists(atPath: path) {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            guard try UserKeyTable.all(on: connection).isEmpty else {
+                throw KeyringError.masterKeyMissing(path: keyPath)
+            }
+            return nil
+        }
         return try open(databasePath: path, keyFile: keyPath)
     }
 

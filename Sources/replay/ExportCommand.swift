@@ -8,6 +8,12 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "The chat database.") var db: String
     @Option(help: "Output file (default: standard output).") var out: String?
+    @Option(
+        help:
+            "Also write the keys of users not erased here (mode 0600; as secret as the master key): import --keys-in reads them."
+    )
+    var keysOut: String?
+    @OptionGroup var keys: KeyFileOption
 
     func run() throws {
         let connection = try openDatabase(db)
@@ -23,5 +29,19 @@ struct ExportCommand: ParsableCommand {
         let count = try EventLogExchange.export(from: connection, to: output)
         try output.synchronize()
         if out != nil { FileHandle.standardError.write(Data("exported \(count) events\n".utf8)) }
+        if let keysOut { try writeKeys(to: keysOut, from: connection) }
+    }
+
+    private func writeKeys(to path: String, from connection: SQLiteConnection) throws {
+        let lines = try keys.existing(for: db).map { try $0.exportKeys(from: connection) } ?? []
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { throw ReplayFailure("cannot create \(path)") }
+        defer { close(descriptor) }
+        fchmod(descriptor, 0o600)
+        guard write(descriptor, lines, lines.count) == lines.count, fsync(descriptor) == 0 else {
+            throw ReplayFailure("cannot write \(path)")
+        }
+        let count = lines.filter { $0 == UInt8(ascii: "\n") }.count
+        FileHandle.standardError.write(Data("exported \(count) keys to \(path)\n".utf8))
     }
 }

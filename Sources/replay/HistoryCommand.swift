@@ -2,6 +2,7 @@ import ArgumentParser
 import ChatDomain
 import EventStore
 import Foundation
+import Keyring
 import Projections
 
 struct HistoryCommand: ParsableCommand {
@@ -19,6 +20,7 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: "First position (inclusive).") var from: Int64 = 1
     @Option(help: "Last position (inclusive).") var to: Int64 = .max
     @Option(help: "table or ndjson.") var format: Format = .table
+    @OptionGroup var keys: KeyFileOption
 
     func validate() throws {
         guard from >= 1, to >= from else { throw ValidationError("need 1 <= --from <= --to") }
@@ -26,7 +28,8 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         let connection = try openDatabase(db)
-        let names = try usernames(on: connection)
+        let keyring = try keys.existing(for: db)
+        let (names, erased) = try usernames(on: connection, keyring: keyring)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let stream = chat.map { StreamName.chat(ChatID($0)) }
@@ -40,7 +43,7 @@ struct HistoryCommand: ParsableCommand {
             guard let last = events.last else { break }
             for recorded in events where recorded.position <= to {
                 if let stream, recorded.streamID != stream { continue }
-                let entry = AuditEntry(recorded) { names[$0] }
+                let entry = AuditEntry(recorded, username: { names[$0] }, opener: keyring, erasedUsers: erased)
                 if let user, !entry.concerns(UserID(user)) { continue }
                 switch format {
                 case .ndjson:
@@ -59,17 +62,27 @@ struct HistoryCommand: ParsableCommand {
         if format == .table { FileHandle.standardError.write(Data("\(printed) events\n".utf8)) }
     }
 
-    /// User id → username from the log itself, so history works even without projections.
-    private func usernames(on connection: SQLiteConnection) throws -> [UserID: String] {
-        let statement = try connection.prepare("SELECT data FROM events WHERE type = 'user_registered'")
+    /// User id → username from the log itself, so history works even without projections;
+    /// erased users by their placeholder, even where an old event still names them.
+    private func usernames(on connection: SQLiteConnection, keyring: Keyring?) throws -> (
+        [UserID: String], Set<UserID>
+    ) {
+        let statement = try connection.prepare(
+            "SELECT type, schema_version, data FROM events WHERE type IN ('user_registered', 'user_erased') ORDER BY position"
+        )
         var names = [UserID: String]()
+        var erased = Set<UserID>()
         while try statement.step() {
-            if case .userRegistered(let registered)? = try? ChatEvent(
-                type: "user_registered", schemaVersion: 1, data: statement.bytes(0))
+            switch try? ChatEvent(
+                type: statement.string(0), schemaVersion: statement.int(1), data: statement.bytes(2), opener: keyring)
             {
-                names[registered.userID] = registered.username
+            case .userRegistered(let registered)?: names[registered.userID] = registered.username
+            case .userErased(let event)?:
+                names[event.userID] = ErasedUser.placeholderName(for: event.userID)
+                erased.insert(event.userID)
+            default: break
             }
         }
-        return names
+        return (names, erased)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import Keyring
 import Projections
 
 struct ImportCommand: ParsableCommand {
@@ -11,13 +12,17 @@ struct ImportCommand: ParsableCommand {
 
     @Option(help: "The new chat database (must not exist).") var db: String
     @Option(name: .customLong("in"), help: "The NDJSON file to read.") var input: String
+    @Option(help: "The keys file `export --keys-out` wrote; without it, sealed text reads as erased.")
+    var keysIn: String?
+    @OptionGroup var keys: KeyFileOption
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: input) else { throw ReplayFailure("no such file: \(input)") }
         var bar = ProgressBar(label: "import")
         let started = Date()
         do {
-            let count = try ChatLogImporter.importLog(from: input, to: db) { position in
+            let count = try ChatLogImporter.importLog(from: input, to: db, keyFile: keys.keyFile, keysIn: keysIn) {
+                position in
                 bar.update(
                     done: position, total: position,
                     perSecond: Double(position) / max(0.001, -started.timeIntervalSinceNow))
@@ -30,6 +35,8 @@ struct ImportCommand: ParsableCommand {
         } catch let error as EventLogExchange.ImportError {
             throw ReplayFailure("import failed, nothing written: \(error)")
         } catch let error as EventStoreError {
+            throw ReplayFailure("import failed, nothing written: \(error)")
+        } catch let error as KeyringError {
             throw ReplayFailure("import failed, nothing written: \(error)")
         }
     }

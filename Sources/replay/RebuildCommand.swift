@@ -15,6 +15,7 @@ struct RebuildCommand: ParsableCommand {
     @Option(help: "The chat database.") var db: String
     @Option(help: "Events read and applied at a time; 20 batches make one transaction. Bounds memory.")
     var batchSize = 5_000
+    @OptionGroup var keys: KeyFileOption
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
@@ -25,7 +26,8 @@ struct RebuildCommand: ParsableCommand {
         let started = Date()
         let count: Int64
         do {
-            count = try ProjectionRebuilder.rebuild(path: db, batchSize: batchSize) { progress in
+            let keyring = try keys.existing(for: db)
+            count = try ProjectionRebuilder.rebuild(path: db, keyring: keyring, batchSize: batchSize) { progress in
                 bar.update(done: progress.position, total: progress.head, perSecond: progress.eventsPerSecond)
             }
         } catch let error as EventStoreError {

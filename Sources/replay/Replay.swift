@@ -3,13 +3,13 @@ import EventStore
 
 /// `replay`: rebuild, verify, audit, export and import a chat event log.
 @main
-struct Replay: ParsableCommand {
+struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rebuild, verify and audit a chat event log.",
         discussion: "Every subcommand takes --db PATH, the SQLite file chat-gateway writes.",
         subcommands: [
             RebuildCommand.self, VerifyCommand.self, HistoryCommand.self, ExportCommand.self, ImportCommand.self,
-            StatsCommand.self,
+            StatsCommand.self, EraseUserCommand.self,
         ])
 }
 

@@ -9,11 +9,12 @@ struct VerifyCommand: ParsableCommand {
         discussion: "Exit 0 when both hold; exit 1 naming the first bad position or the differing tables.")
 
     @Option(help: "The chat database.") var db: String
+    @OptionGroup var keys: KeyFileOption
 
     func run() throws {
         let outcome: ProjectionVerifier.Outcome
         do {
-            outcome = try ProjectionVerifier.verify(path: db)
+            outcome = try ProjectionVerifier.verify(path: db, keyring: try keys.existing(for: db))
         } catch let error as EventStoreError {
             throw ReplayFailure(error.description)
         }

@@ -9,17 +9,20 @@ enum Fixtures {
         .deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     /// Logs that must import, verify and project to their `.expected.json`.
-    static let valid = ["direct-chat-with-receipts", "group-membership", "old-schema-message"]
+    static let valid = ["direct-chat-with-receipts", "group-membership", "old-schema-message", "edits-and-erasure"]
 
     static func log(_ name: String) -> String { directory.appendingPathComponent("\(name).ndjson").path }
     static func expected(_ name: String) -> String { directory.appendingPathComponent("\(name).expected.json").path }
+    /// The keys of a fixture's users who were not erased, as `replay export --keys-out` writes them.
+    static func keys(_ name: String) -> String { directory.appendingPathComponent("\(name).keys.ndjson").path }
+    static func hasKeys(_ name: String) -> Bool { FileManager.default.fileExists(atPath: keys(name)) }
 
     /// The tampered log changes the content of the direct chat's first message, at this position.
     static let tamperedPosition: Int64 = 5
 
     static func importFixture(_ name: String, into directory: TemporaryDirectory) throws -> String {
         let path = directory.path("\(name).db")
-        _ = try ChatLogImporter.importLog(from: log(name), to: path)
+        _ = try ChatLogImporter.importLog(from: log(name), to: path, keysIn: hasKeys(name) ? keys(name) : nil)
         return path
     }
 
@@ -51,10 +54,14 @@ enum Fixtures {
             switch name {
             case "direct-chat-with-receipts": try await directChatWithReceipts(scenario)
             case "group-membership": try await groupMembership(scenario)
+            case "edits-and-erasure": try await editsAndErasure(scenario)
             default: try await oldSchemaMessage(scenario)
             }
             await scenario.close()
             let connection = try EventLogFile.openExisting(path: path)
+            if name == "edits-and-erasure" {
+                try Data(try scenario.keyring.exportKeys(from: connection)).write(to: URL(fileURLWithPath: keys(name)))
+            }
             _ = FileManager.default.createFile(atPath: log(name), contents: nil)
             let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log(name)))
             _ = try EventLogExchange.export(from: connection, to: output)
@@ -104,6 +111,29 @@ enum Fixtures {
         try await s.send(dave, to: group, "Thanks for the invite")
         try await s.addMember(alice, to: group, bob)
         try await s.readMessages(dave, in: group)
+    }
+
+    /// Edits (one a no-op), deletions by the sender and by an admin, then Carol is erased.
+    static func editsAndErasure(_ s: ChatScenario) async throws {
+        let alice = try await s.register("alice")
+        let bob = try await s.register("bob")
+        let carol = try await s.register("carol")
+        try await s.login("carol")
+        let group = try await s.createGroup(alice, name: "Book club", members: [bob, carol])
+        let plan = try await s.send(alice, to: group, "We read Dune next")
+        try await s.edit(alice, in: group, plan, to: "We read Dune next, part one")
+        try await s.edit(alice, in: group, plan, to: "We read Dune next, part one")  // no-op: no event
+        let typo = try await s.send(bob, to: group, "Grat choice")
+        try await s.delete(bob, in: group, typo)
+        try await s.send(bob, to: group, "Great choice")
+        let carols = try await s.send(carol, to: group, "Carol's thoughts on Arrakis")
+        try await s.edit(carol, in: group, carols, to: "Carol's second thoughts on Arrakis")
+        let spam = try await s.send(carol, to: group, "Carol's off-topic post")
+        try await s.delete(alice, in: group, spam)
+        try await s.readMessages(bob, in: group)
+        try await s.erase(carol, reason: "Art. 17 request")
+        let direct = try await s.createDirectChat(alice, with: bob)
+        try await s.send(alice, to: direct, "See you Thursday")
     }
 
     /// Two messages in the retired schema version 1 before one in the current version.

@@ -68,7 +68,7 @@ import Testing
         let stderr = Pipe()
         try fill(stderr)
         let process = Process()
-        process.executableURL = ReplayToolTests.executable
+        process.executableURL = ToolRun.executable("replay")
         process.arguments = ["rebuild", "--db", path, "--batch-size", "10"]
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
@@ -83,7 +83,7 @@ import Testing
         #expect(try ProjectionVerifier.verify(path: path) == .verified(events: head))
 
         let again = Process()
-        again.executableURL = ReplayToolTests.executable
+        again.executableURL = ToolRun.executable("replay")
         again.arguments = ["rebuild", "--db", path]
         again.standardError = FileHandle.nullDevice
         again.standardOutput = FileHandle.nullDevice
