@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "ChatDomain", package: "chat-backend"),
                 .product(name: "EventStore", package: "chat-backend"),
                 .product(name: "Projections", package: "chat-backend"),
+                .product(name: "Keyring", package: "chat-backend"),
                 .product(name: "Gateway", package: "chat-backend"),
                 .product(name: "CSQLite", package: "chat-backend"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -16,12 +16,23 @@ public struct ChatProjection: InlineProjection {
     /// The statements' text, built once: they are looked up per event.
     let sql: ProjectionSQL
     /// Opens sealed text; without it (or without a user's key) that text reads as erased.
-    public let keyring: Keyring?
+    let opener: (any TextSealer)?
+    /// Forgets an erased user's key in this process.
+    let keyring: Keyring?
 
     public init(tables: ReadModelTables = .live, keyring: Keyring? = nil) {
         self.tables = tables
         self.sql = ProjectionSQL(tables)
+        self.opener = keyring
         self.keyring = keyring
+    }
+
+    /// A projection that opens text with another sealer (to measure what the keyring costs).
+    public init(tables: ReadModelTables = .live, opener: any TextSealer) {
+        self.tables = tables
+        self.sql = ProjectionSQL(tables)
+        self.opener = opener
+        self.keyring = nil
     }
 
     /// Creates the tables and indexes in one transaction, unless they exist: after a rebuild
@@ -59,7 +70,7 @@ public struct ChatProjection: InlineProjection {
         var applied: Int64?
         for recorded in events where recorded.position > checkpoint {
             let event = try ChatEvent(
-                type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: keyring)
+                type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: opener)
             try apply(event, at: recorded.position, on: connection)
             applied = recorded.position
         }

@@ -1,3 +1,4 @@
+public import ChatDomain
 public import EventStore
 import Foundation
 public import Keyring
@@ -39,10 +40,23 @@ public enum ProjectionRebuilder {
         batchesPerTransaction: Int = 20,
         progress: (Progress) throws -> Void = { _ in }
     ) throws -> Int64 {
+        try rebuild(
+            on: connection, projection: { ChatProjection(tables: $0, keyring: keyring) }, batchSize: batchSize,
+            batchesPerTransaction: batchesPerTransaction, progress: progress)
+    }
+
+    /// Rebuilds with text opened by `opener` instead of a keyring (to measure what the keyring costs).
+    public static func rebuild(on connection: SQLiteConnection, opener: any TextSealer) throws -> Int64 {
+        try rebuild(on: connection, projection: { ChatProjection(tables: $0, opener: opener) })
+    }
+
+    private static func rebuild(
+        on connection: SQLiteConnection, projection: (ReadModelTables) -> ChatProjection, batchSize: Int = 5_000,
+        batchesPerTransaction: Int = 20, progress: (Progress) throws -> Void = { _ in }
+    ) throws -> Int64 {
         let started = Date()
         try dropTables(withPrefix: "rebuild_", on: connection)
-        let staging = ChatProjection(
-            tables: .rebuild(suffix: String(UInt32.random(in: .min ... .max), radix: 16)), keyring: keyring)
+        let staging = projection(.rebuild(suffix: String(UInt32.random(in: .min ... .max), radix: 16)))
         try staging.prepareSchema(on: connection)
         // A crash can only lose staging rows, which are discarded anyway; the swap is FULL.
         // A large page cache keeps every chat's current pages in memory between commits.

@@ -14,23 +14,27 @@ struct AppendBenchmark {
     let concurrencies = [1, 8, 64, 512]
     let chat = SyntheticChat(userCount: 2_560, chatCount: 512)
 
-    func prepareDatabase(_ path: String) async throws {
+    /// A fresh database with users and groups, read model built; its sealer.
+    func prepareDatabase(_ path: String, sealing: Sealing = .keyring) async throws -> any TextSealer {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        try chat.writeLog(path: path, messageCount: 0)
-        let log = try await SQLiteEventLog.open(path: path, projection: ChatProjection())  // builds the read model
+        let sealer = try sealing.sealer(forDatabase: path)
+        try chat.writeLog(path: path, messageCount: 0, sealer: sealer)
+        let log = try await SQLiteEventLog.open(path: path, projection: Sealing.projection(for: sealer))
         await log.close()
+        return sealer
     }
 
-    /// Appends per second with `appenders` concurrent tasks.
-    func appendRate(appenders: Int, total: Int) async throws -> (
+    /// Appends per second with `appenders` concurrent tasks, each sealing its message as the
+    /// server does.
+    func appendRate(appenders: Int, total: Int, sealing: Sealing = .keyring) async throws -> (
         rate: Double, meanBatch: Double, bytesPerAppend: Double
     ) {
-        let path = directory + "/appends-\(appenders).db"
-        try await prepareDatabase(path)
+        let path = directory + "/appends-\(appenders)-\(sealing.rawValue).db"
+        let sealer = try await prepareDatabase(path, sealing: sealing)
         let batches = BatchCounter()
         let log = try await SQLiteEventLog.open(
             path: path, configuration: .init(batchObserver: { batches.record($0.appends) }),
-            projection: ChatProjection())
+            projection: Sealing.projection(for: sealer))
         let perAppender = max(1, total / appenders)
         let chats = chat.chats
         let writtenBefore = bytesWritten()
@@ -42,7 +46,7 @@ struct AppendBenchmark {
                         for message in 0..<perAppender {
                             let sender = chat.sender(of: chatIndex, message: message)
                             let event = try chat.messageEvent(
-                                chat: chatIndex, id: IdentifierFactory.newMessageID(), sender: sender)
+                                chat: chatIndex, id: IdentifierFactory.newMessageID(), sender: sender, sealer: sealer)
                             _ = try await log.append(
                                 [event], to: StreamName.chat(chats[chatIndex]), expectedVersion: .any,
                                 metadata: EventMetadata(
@@ -62,13 +66,13 @@ struct AppendBenchmark {
     /// The same event and message rows through the C API, 10,000 per transaction.
     func rawRate(total: Int) async throws -> Double {
         let path = directory + "/appends-raw.db"
-        try await prepareDatabase(path)
+        let sealer = try await prepareDatabase(path)
         var events = [(stream: String, data: [UInt8], chat: Int, sender: UserID, id: String)]()
         for index in 0..<total {
             let chatIndex = index % chat.chatCount
             let sender = chat.sender(of: chatIndex, message: index)
             let id = IdentifierFactory.newMessageID()
-            let event = try chat.messageEvent(chat: chatIndex, id: id, sender: sender)
+            let event = try chat.messageEvent(chat: chatIndex, id: id, sender: sender, sealer: sealer)
             events.append((StreamName.chat(chat.chats[chatIndex]), event.data, chatIndex, sender, id.rawValue))
         }
         let raw = RawSQLite(path: path, synchronous: "FULL")
@@ -76,7 +80,7 @@ struct AppendBenchmark {
         let hash = [UInt8](repeating: 7, count: 32)
         var position = raw.scalar("SELECT max(position) FROM events")
         let insertEvent = raw.prepare(
-            "INSERT INTO events (position, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash) VALUES (?, ?, ?, 'message_sent', 2, ?, ?, ?, ?)"
+            "INSERT INTO events (position, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash) VALUES (?, ?, ?, 'message_sent', 3, ?, ?, ?, ?)"
         )
         let insertMessage = raw.prepare(
             "INSERT INTO messages (position, message_id, chat_id, sender_id, content, sent_at) VALUES (?, ?, ?, ?, ?, ?)"

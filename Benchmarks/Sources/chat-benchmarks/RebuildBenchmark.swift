@@ -63,7 +63,7 @@ struct RebuildBenchmark {
                 """
                 INSERT INTO raw_messages (chat_id, position, message_id, sender_id, content, client_message_id, sent_at)
                 SELECT json_extract(data, '$.chat_id'), position, json_extract(data, '$.message_id'),
-                    json_extract(data, '$.sender_id'), json_extract(data, '$.content'),
+                    json_extract(data, '$.sender_id'), json_extract(data, '$.sealed_content'),
                     json_extract(data, '$.client_message_id'), json_extract(data, '$.sent_at')
                 FROM events WHERE type = 'message_sent' ORDER BY position
                 """)

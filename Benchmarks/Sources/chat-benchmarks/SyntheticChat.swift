@@ -1,6 +1,7 @@
 import ChatDomain
 import EventStore
 import Foundation
+import Keyring
 import Projections
 
 /// A realistic chat log made without the network: users, groups of five and messages of
@@ -30,27 +31,24 @@ struct SyntheticChat {
 
     func sender(of chat: Int, message: Int) -> UserID { users[(chat * groupSize + message % groupSize) % userCount] }
 
-    func messageEvent(chat: Int, id: MessageID, sender: UserID) throws -> NewEvent {
+    func messageEvent(chat: Int, id: MessageID, sender: UserID, sealer: any TextSealer) throws -> NewEvent {
         let sent = MessageSent(
             messageID: id, chatID: chats[chat], senderID: sender,
             content: Self.content, clientMessageID: nil, sentAt: Self.time)
-        let encoded = try ChatEvent.messageSent(sent).encoded()
+        let encoded = try ChatEvent.messageSent(sent).encoded(sealer: sealer)
         return NewEvent(type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data)
     }
 
     /// Users and groups, as (stream, events) in log order.
-    func setupEvents() throws -> [(String, [NewEvent])] {
+    func setupEvents(sealer: any TextSealer) throws -> [(String, [NewEvent])] {
         var appends = [(String, [NewEvent])]()
         for (index, user) in users.enumerated() {
             let event = try ChatEvent.userRegistered(
                 UserRegistered(
                     userID: user, username: "user\(index)", password: Self.passwordHash, registeredAt: Self.time)
-            ).encoded()
+            ).encoded(sealer: sealer)
             appends.append(
-                (
-                    StreamName.user(usernameKey: "user\(index)"),
-                    [NewEvent(type: event.type, schemaVersion: 1, data: event.data)]
-                ))
+                (StreamName.user(user), [NewEvent(type: event.type, schemaVersion: event.schemaVersion, data: event.data)]))
         }
         for (index, chat) in chats.enumerated() {
             let members = (0..<groupSize).map {
@@ -61,16 +59,22 @@ struct SyntheticChat {
                 GroupCreated(
                     chatID: chat, name: "group \(index)", createdBy: members[0].userID, members: members,
                     createdAt: Self.time)
-            ).encoded()
+            ).encoded(sealer: sealer)
             appends.append((StreamName.chat(chat), [NewEvent(type: event.type, schemaVersion: 1, data: event.data)]))
         }
         return appends
     }
 
     /// Writes users, groups and `messageCount` messages round-robin over the chats directly
-    /// into a new log at `path` (no projection), in large transactions.
-    func writeLog(path: String, messageCount: Int) throws {
+    /// into a new log at `path` (no projection), in large transactions; with a keyring, every
+    /// user's key too.
+    func writeLog(path: String, messageCount: Int, sealer: any TextSealer) throws {
         let db = try EventLogFile.create(path: path)
+        if let keyring = sealer as? Keyring {
+            try db.execute("BEGIN")
+            for user in users { try keyring.createKey(for: user, on: db) }
+            try db.execute("COMMIT")
+        }
         try db.execute("PRAGMA synchronous = OFF")
         var position: Int64 = 0
         var hash = EventHash.genesis
@@ -91,7 +95,7 @@ struct SyntheticChat {
                     recordedAt: Self.time.millisecondsSinceEpoch, hash: hash), on: db)
         }
         try db.execute("BEGIN")
-        for (stream, events) in try setupEvents() { for event in events { try write(stream, event) } }
+        for (stream, events) in try setupEvents(sealer: sealer) { for event in events { try write(stream, event) } }
         for index in 0..<messageCount {
             let chat = index % chatCount
             let message = index / chatCount
@@ -99,7 +103,7 @@ struct SyntheticChat {
                 StreamName.chat(chats[chat]),
                 try messageEvent(
                     chat: chat, id: MessageID(String(format: "m%023d", index)),
-                    sender: sender(of: chat, message: message)))
+                    sender: sender(of: chat, message: message), sealer: sealer))
             if index % 50_000 == 49_999 { try db.execute("COMMIT; BEGIN") }
         }
         try db.execute("COMMIT; PRAGMA wal_checkpoint(TRUNCATE)")
