@@ -19,10 +19,19 @@ public final class Keyring: TextSealer, @unchecked Sendable {
     private let masterKey: MasterKey
     private let databasePath: String
     private let lock = NSLock()
-    private var keys: [UserID: SymmetricKey] = [:]
-    private var forgotten: Set<UserID> = []
+    /// Unwrapped keys; `nil` for a user forgotten here (one lookup answers both questions).
+    private var keys: [UserID: SymmetricKey?] = [:]
+    /// Random bytes for nonces, drawn in bulk: one draw per 341 seals, not one each.
+    private var nonceBytes: [UInt8] = []
+    /// What this process sealed lately, by sealed form: the live projection and the push
+    /// dispatcher open each new message right after it was sealed, and need not decrypt it.
+    private var recentlySealed: [String: (author: UserID, context: String, text: String)] = [:]
+    private var recentOrder: [String] = []
+    private var recentNext = 0
+    private static let recentCapacity = 4096
     private let lookupLock = NSLock()
     private var lookup: SQLiteConnection?
+    private var keyTableSeen = false
 
     public init(masterKey: MasterKey, databasePath: String) {
         self.masterKey = masterKey
@@ -77,10 +86,7 @@ public final class Keyring: TextSealer, @unchecked Sendable {
         guard let stored = try UserKeyTable.wrapped(user, on: db), let unwrapped = unwrap(stored, for: user) else {
             throw KeyringError.noKey(user)
         }
-        lock.withLock {
-            forgotten.remove(user)
-            keys[user] = unwrapped
-        }
+        lock.withLock { keys[user] = .some(unwrapped) }
     }
 
     /// Whether `user` has a key here now.
@@ -89,18 +95,18 @@ public final class Keyring: TextSealer, @unchecked Sendable {
     /// Forgets `user`'s key in this process for good: called when their erasure is applied.
     public func forget(_ user: UserID) {
         lock.withLock {
-            keys[user] = nil
-            forgotten.insert(user)
+            keys[user] = .some(nil)
+            recentlySealed = recentlySealed.filter { $0.value.author != user }
         }
     }
 
     func key(for user: UserID) -> SymmetricKey? {
-        let cached: SymmetricKey?? = lock.withLock { forgotten.contains(user) ? .some(nil) : keys[user].map { $0 } }
-        if let cached { return cached }
+        if let cached = lock.withLock({ keys[user] }) { return cached }
         guard let wrapped = try? lookupWrapped(user), let key = unwrap(wrapped, for: user) else { return nil }
         return lock.withLock {
-            guard !forgotten.contains(user) else { return nil }
-            keys[user] = key
+            // Forgotten meanwhile: stays forgotten.
+            if let known = keys[user] { return known }
+            keys[user] = .some(key)
             return key
         }
     }
@@ -109,8 +115,12 @@ public final class Keyring: TextSealer, @unchecked Sendable {
         try lookupLock.withLock {
             if lookup == nil { lookup = try SQLiteConnection(path: databasePath, readOnly: true) }
             guard let lookup else { return nil }
-            let exists = try lookup.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'user_keys'") ?? 0
-            guard exists == 1 else { return nil }
+            if !keyTableSeen {
+                // Once there, the table stays: only a database that never had keys lacks it.
+                keyTableSeen =
+                    try lookup.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'user_keys'") == 1
+                guard keyTableSeen else { return nil }
+            }
             return try UserKeyTable.wrapped(user, on: lookup)
         }
     }
@@ -134,16 +144,49 @@ public final class Keyring: TextSealer, @unchecked Sendable {
 
     public func seal(_ text: String, author: UserID, context: String) throws -> String {
         guard let key = key(for: author) else { throw KeyringError.noKey(author) }
-        let box = try AES.GCM.seal(Array(text.utf8), using: key, authenticating: Array(context.utf8))
-        return box.combined!.base64EncodedString()
+        let box = try AES.GCM.seal(
+            Array(text.utf8), using: key, nonce: try AES.GCM.Nonce(data: freshNonce()),
+            authenticating: Array(context.utf8))
+        let sealed = box.combined!.base64EncodedString()
+        remember(sealed, author: author, context: context, text: text)
+        return sealed
+    }
+
+    private func remember(_ sealed: String, author: UserID, context: String, text: String) {
+        lock.withLock {
+            if recentOrder.count < Self.recentCapacity {
+                recentOrder.append(sealed)
+            } else {
+                recentlySealed[recentOrder[recentNext]] = nil
+                recentOrder[recentNext] = sealed
+                recentNext = (recentNext + 1) % Self.recentCapacity
+            }
+            recentlySealed[sealed] = (author, context, text)
+        }
+    }
+
+    /// 12 bytes never handed out before, from the system's CSPRNG.
+    private func freshNonce() -> [UInt8] {
+        lock.withLock {
+            if nonceBytes.count < 12 {
+                nonceBytes = [UInt8](repeating: 0, count: 4092)
+                nonceBytes.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
+            }
+            defer { nonceBytes.removeLast(12) }
+            return Array(nonceBytes.suffix(12))
+        }
     }
 
     public func open(_ sealed: String, author: UserID, context: String) -> String? {
+        if let recent = lock.withLock({ recentlySealed[sealed] }), recent.author == author, recent.context == context {
+            return recent.text
+        }
         guard let key = key(for: author), let combined = Data(base64Encoded: sealed),
             let box = try? AES.GCM.SealedBox(combined: combined),
             let plain = try? AES.GCM.open(box, using: key, authenticating: Array(context.utf8))
         else { return nil }
-        return String(bytes: plain, encoding: .utf8)
+        // Authentic, so what was sealed: the UTF-8 of a Swift string.
+        return String(decoding: plain, as: UTF8.self)
     }
 
     // MARK: Export and import

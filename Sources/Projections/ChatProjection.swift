@@ -66,13 +66,27 @@ public struct ChatProjection: InlineProjection {
     }
 
     public func apply(_ events: [RecordedEvent], on connection: SQLiteConnection) throws {
+        try apply(
+            decoded: events.map { recorded in (recorded.position, Result { try decode(recorded) }) }, on: connection)
+    }
+
+    /// An event as this projection reads it, its text opened: pure, so a rebuild does it for
+    /// the next batch on another thread while the current one is written.
+    func decode(_ recorded: RecordedEvent) throws -> ChatEvent {
+        try ChatEvent(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: opener)
+    }
+
+    /// Applies events already decoded (each a position and its event, or why it did not decode).
+    func apply(
+        decoded events: [(position: Int64, event: Result<ChatEvent, any Error>)], on connection: SQLiteConnection
+    )
+        throws
+    {
         let checkpoint = try checkpoint(on: connection)
         var applied: Int64?
-        for recorded in events where recorded.position > checkpoint {
-            let event = try ChatEvent(
-                type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: opener)
-            try apply(event, at: recorded.position, on: connection)
-            applied = recorded.position
+        for (position, decoded) in events where position > checkpoint {
+            try apply(try decoded.get(), at: position, on: connection)
+            applied = position
         }
         guard let applied else { return }
         let statement = try connection.cachedStatement(sql.upsertCheckpoint)

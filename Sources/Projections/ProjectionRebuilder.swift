@@ -65,16 +65,22 @@ public enum ProjectionRebuilder {
         var position: Int64 = 0
         let head = try EventLogFile.headPosition(on: connection)
         var done = false
+        // Each batch is decoded (its text opened) on another thread while the one before it
+        // is written: decoding and SQLite each take a core.
+        var ahead = DecodedBatch(
+            try EventLogFile.read(after: position, limit: batchSize, on: connection), projection: staging)
         while !done {
             try connection.transaction {
                 for _ in 0..<batchesPerTransaction {
-                    let events = try EventLogFile.read(after: position, limit: batchSize, on: connection)
-                    guard let last = events.last else {
+                    guard let last = ahead.lastPosition else {
                         done = true
                         return
                     }
-                    try staging.apply(events, on: connection)
-                    position = last.position
+                    let current = ahead
+                    ahead = DecodedBatch(
+                        try EventLogFile.read(after: last, limit: batchSize, on: connection), projection: staging)
+                    try staging.apply(decoded: current.events(), on: connection)
+                    position = last
                 }
             }
             try progress(

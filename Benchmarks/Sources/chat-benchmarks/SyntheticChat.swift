@@ -48,7 +48,10 @@ struct SyntheticChat {
                     userID: user, username: "user\(index)", password: Self.passwordHash, registeredAt: Self.time)
             ).encoded(sealer: sealer)
             appends.append(
-                (StreamName.user(user), [NewEvent(type: event.type, schemaVersion: event.schemaVersion, data: event.data)]))
+                (
+                    StreamName.user(user),
+                    [NewEvent(type: event.type, schemaVersion: event.schemaVersion, data: event.data)]
+                ))
         }
         for (index, chat) in chats.enumerated() {
             let members = (0..<groupSize).map {
