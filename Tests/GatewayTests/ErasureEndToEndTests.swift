@@ -59,7 +59,9 @@ struct ErasureEndToEndTests {
         let zeldaLogin = try await command(
             zelda, #"{"type":"login","username":"\#(Self.secretName)","password":"password-1"}"#)
         #expect(zeldaLogin.isOK)
-        _ = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
+        let bobsLogin = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
+        let bobsToken = try #require(bobsLogin["token"] as? String)
+        let bobsPosition = try #require(bobsLogin["position"] as? Int)
         let chatID = try #require(
             try await command(zelda, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as? String)
         let first = try #require(
@@ -102,6 +104,21 @@ struct ErasureEndToEndTests {
         #expect(chats.first?["name"] as? String == placeholder)
         let users = try #require(try await command(bob, #"{"type":"list_users"}"#)["users"] as? [[String: Any]])
         #expect(Set(users.compactMap { $0["username"] as? String }) == ["bob", placeholder])
+
+        // A resume from before the erasure replays Zelda's messages with the placeholders.
+        let resuming = try await RawClient.connect(port: gateway.port)
+        #expect(
+            try await command(resuming, #"{"type":"auth","token":"\#(bobsToken)","since":\#(bobsPosition)}"#).isOK)
+        var replayed = [[String: Any]]()
+        while replayed.count < 3 {
+            let pushed = try await push(resuming)
+            if pushed["type"] as? String == "message:new" {
+                replayed.append(pushed["payload"] as? [String: Any] ?? [:])
+            }
+        }
+        #expect(replayed.prefix(2).allSatisfy { $0["content"] as? String == "" && $0["erased"] as? Bool == true })
+        #expect(replayed.prefix(2).allSatisfy { $0["sender_username"] as? String == placeholder })
+        #expect(replayed[2]["content"] as? String == Self.bobsText)
 
         let again = try await RawClient.connect(port: gateway.port)
         let login = try await command(

@@ -120,6 +120,13 @@ public final class PushDispatcher: Sendable {
                     shared.position = recorded.position
                     remember(planned)
                     for push in planned { address(push, into: &outgoing) }
+                    if recorded.type == ChatEvent.Kind.userErased.rawValue {
+                        // The window holds the erased user's text as it was pushed: a resume
+                        // from before the erasure is planned again from the log, which shows
+                        // the placeholders.
+                        shared.recent.removeAll()
+                        shared.windowStart = recorded.position
+                    }
                     if recorded.type == ChatEvent.Kind.sessionEnded.rawValue
                         || recorded.type == ChatEvent.Kind.userErased.rawValue
                     {
