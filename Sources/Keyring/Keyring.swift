@@ -23,9 +23,11 @@ public final class Keyring: TextSealer, @unchecked Sendable {
     private var keys: [UserID: SymmetricKey?] = [:]
     /// Random bytes for nonces, drawn in bulk: one draw per 341 seals, not one each.
     private var nonceBytes: [UInt8] = []
-    /// What this process sealed lately, by sealed form: the live projection and the push
-    /// dispatcher open each new message right after it was sealed, and need not decrypt it.
-    private var recentlySealed: [String: (author: UserID, context: String, text: String)] = [:]
+    /// What this process sealed lately: the live projection and the push dispatcher open
+    /// each new message right after it was sealed, and need not decrypt it. Keyed by the
+    /// sealed form's first 15 characters (90 bits of its random nonce, a string small enough
+    /// to hash without allocating); an entry answers only for the same sealed form whole.
+    private var recentlySealed: [String: (sealed: String, author: UserID, context: String, text: String)] = [:]
     private var recentOrder: [String] = []
     private var recentNext = 0
     private static let recentCapacity = 4096
@@ -152,16 +154,22 @@ public final class Keyring: TextSealer, @unchecked Sendable {
         return sealed
     }
 
+    /// The first 15 bytes (all ASCII: base64) as a string short enough to be stored inline.
+    private static func recentKey(_ sealed: String) -> String {
+        String(decoding: sealed.utf8.prefix(15), as: UTF8.self)
+    }
+
     private func remember(_ sealed: String, author: UserID, context: String, text: String) {
+        let key = Self.recentKey(sealed)
         lock.withLock {
             if recentOrder.count < Self.recentCapacity {
-                recentOrder.append(sealed)
+                recentOrder.append(key)
             } else {
                 recentlySealed[recentOrder[recentNext]] = nil
-                recentOrder[recentNext] = sealed
+                recentOrder[recentNext] = key
                 recentNext = (recentNext + 1) % Self.recentCapacity
             }
-            recentlySealed[sealed] = (author, context, text)
+            recentlySealed[key] = (sealed, author, context, text)
         }
     }
 
@@ -178,7 +186,9 @@ public final class Keyring: TextSealer, @unchecked Sendable {
     }
 
     public func open(_ sealed: String, author: UserID, context: String) -> String? {
-        if let recent = lock.withLock({ recentlySealed[sealed] }), recent.author == author, recent.context == context {
+        if let recent = lock.withLock({ recentlySealed[Self.recentKey(sealed)] }), recent.sealed == sealed,
+            recent.author == author, recent.context == context
+        {
             return recent.text
         }
         guard let key = key(for: author), let combined = Data(base64Encoded: sealed),

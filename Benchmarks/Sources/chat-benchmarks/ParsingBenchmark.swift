@@ -53,6 +53,9 @@ struct ParsingBenchmark {
                     opener: keyring)
             }
         }
+        report("encode a `message_sent`, its text stored as is") {
+            for _ in 0..<iterations { _ = try! ChatEvent.messageSent(message).encoded(sealer: PlainSealer()) }
+        }
         report("seal and encode a `message_sent`") {
             for _ in 0..<iterations { _ = try! ChatEvent.messageSent(message).encoded(sealer: keyring) }
         }
