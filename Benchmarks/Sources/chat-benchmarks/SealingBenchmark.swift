@@ -49,7 +49,8 @@ struct SealingBenchmark {
 
         print("## Sealing: appends (\(appenders) appenders) and rebuild (\(messages) messages), \(runs) runs, median")
         print(
-            "| | sealed (AES-256-GCM) | stored as is | cost: medians | cost: median of run pairs | runs sealed / as is |")
+            "| | sealed (AES-256-GCM) | stored as is | cost: medians | cost: median of run pairs | runs sealed / as is |"
+        )
         print("|---|---:|---:|---:|---:|---|")
         for (name, rates) in [("appends/s", appendRates), ("rebuild events/s", rebuildRates)] {
             let sealed = Statistics.median(rates[.keyring]!)
