@@ -21,6 +21,11 @@ public protocol EventLog: Sendable {
     func headPosition() async throws -> Int64
 
     /// Every committed event after `position`, in order: the log's history first, then live
-    /// events as they commit, with no gap and no duplicate.
+    /// events as they commit — this process's and any other writer's — with no gap and no
+    /// duplicate.
     func subscribe(after position: Int64) -> EventSubscription
+
+    /// Calls `observer` with the events other writers append, in order, once subscribers can
+    /// see them, so that what a process caches can follow them.
+    func observeForeignAppends(_ observer: @escaping @Sendable ([RecordedEvent]) -> Void)
 }
