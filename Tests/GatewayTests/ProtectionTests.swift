@@ -39,8 +39,9 @@ struct ProtectionTests {
     }
 
     @Test func anUnauthenticatedConnectionIsClosedAfterTheAuthTimeout() async throws {
-        // Room for a register and a login on a machine loaded by the tests running beside.
-        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, authTimeout: 10))
+        // Room for a register and a login on a machine loaded by the tests running beside (under
+        // ThreadSanitizer, with child processes of other suites, 10 s was once not enough).
+        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, authTimeout: 20))
         let authenticated = try await gateway.tcp()
         try await authenticated.write(
             #"{"type":"register","username":"alice","password":"password-1"}"# + "\n"
