@@ -19,16 +19,31 @@ struct EraseUserCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "The chat database.") var db: String
-    @Option(help: "The user's id.") var user: String
+    @Option(help: "The user's id.") var user: String?
+    @Option(help: "Or the user's current username (case-insensitive).") var username: String?
     @Option(help: "Why, for the audit trail (recorded in the log: write no personal data here).")
     var reason: String?
     @Option(help: "Who asked, for the audit trail.") var requestedBy = "operator"
     @OptionGroup var keys: KeyFileOption
 
+    func validate() throws {
+        guard (user == nil) != (username == nil) else { throw ValidationError("give --user or --username") }
+    }
+
     func run() async throws {
-        _ = try openDatabase(db)  // a clear message for a missing or foreign file
+        let file = try openDatabase(db)  // a clear message for a missing or foreign file
         let keyring = try keys.open(for: db)
-        let userID = UserID(user)
+        let userID: UserID
+        if let user {
+            userID = UserID(user)
+        } else if let account = try ReadModelQueries.account(
+            usernameKey: Validation.usernameKey(username ?? ""), on: file)
+        {
+            userID = account.userID
+        } else {
+            throw ReplayFailure("no user named \(username ?? "") in \(db)")
+        }
+        let user = userID.rawValue
         // Another gateway's appends need no watching here: this process appends once and exits.
         let log = try await SQLiteEventLog.open(
             path: db, configuration: .init(foreignAppendPollMilliseconds: 0),

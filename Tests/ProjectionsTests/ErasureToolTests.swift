@@ -86,4 +86,20 @@ import Testing
         #expect(twice.stdout.contains("already erased"))
         #expect(try replay("erase-user", "--db", db, "--user", "u-nobody").status == 1)
     }
+
+    @Test func anOperatorMayNameTheUserByTheirUsername() throws {
+        let db = directory.path("chat.db")
+        let imported = try replay(
+            "import", "--db", db, "--in", Fixtures.log("edits-and-erasure"), "--keys-in",
+            Fixtures.keys("edits-and-erasure"))
+        #expect(imported.status == 0)
+        let bob = try #require(try users(db).first { $0.value == "bob" }?.key)
+        let erased = try replay("erase-user", "--db", db, "--username", "BOB")
+        #expect(erased.status == 0, "\(erased.stderr)")
+        #expect(erased.stdout.contains("erased \(bob)"))
+        #expect(try users(db)[bob] == ErasedUser.placeholderName(for: UserID(bob)))
+        #expect(try replay("erase-user", "--db", db, "--username", "bob").status == 1, "the name is no longer his")
+        #expect(try replay("erase-user", "--db", db).status != 0, "--user or --username")
+        #expect(try replay("verify", "--db", db).status == 0)
+    }
 }
