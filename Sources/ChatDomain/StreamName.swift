@@ -12,8 +12,6 @@ public enum StreamName {
     /// A user's stream: registration, sessions, erasure.
     public static func user(_ id: UserID) -> String { accountPrefix + id.rawValue }
 
-    /// The stream a log before version 1.1 registered a user on, by lowercased username.
-    public static func legacyUser(usernameKey: String) -> String { legacyUserPrefix + usernameKey }
     /// A chat's stream: creation, membership, messages and read receipts.
     public static func chat(_ chatID: ChatID) -> String { chatPrefix + chatID.rawValue }
 

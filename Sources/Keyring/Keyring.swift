@@ -50,7 +50,7 @@ public final class Keyring: TextSealer, @unchecked Sendable {
         var someKey: (UserID, [UInt8])?
         if FileManager.default.fileExists(atPath: path) {
             let connection = try SQLiteConnection(path: path, readOnly: true)
-            someKey = try UserKeyTable.all(on: connection).first
+            someKey = try UserKeyTable.any(on: connection)
         }
         let master = try MasterKey.load(path: keyPath, create: someKey == nil)
         let keyring = Keyring(masterKey: master, databasePath: path)
@@ -69,7 +69,7 @@ public final class Keyring: TextSealer, @unchecked Sendable {
         let keyPath = keyFile ?? MasterKey.defaultPath(forDatabase: path)
         if !FileManager.default.fileExists(atPath: keyPath), FileManager.default.fileExists(atPath: path) {
             let connection = try SQLiteConnection(path: path, readOnly: true)
-            guard try UserKeyTable.all(on: connection).isEmpty else {
+            guard try UserKeyTable.any(on: connection) == nil else {
                 throw KeyringError.masterKeyMissing(path: keyPath)
             }
             return nil
@@ -118,9 +118,8 @@ public final class Keyring: TextSealer, @unchecked Sendable {
             if lookup == nil { lookup = try SQLiteConnection(path: databasePath, readOnly: true) }
             guard let lookup else { return nil }
             if !keyTableSeen {
-                // Once there, the table stays: only a database that never had keys lacks it.
-                keyTableSeen =
-                    try lookup.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'user_keys'") == 1
+                // Once there, the table stays.
+                keyTableSeen = try UserKeyTable.exists(on: lookup)
                 guard keyTableSeen else { return nil }
             }
             return try UserKeyTable.wrapped(user, on: lookup)

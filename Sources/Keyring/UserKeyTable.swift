@@ -38,10 +38,23 @@ public enum UserKeyTable {
         try statement.run()
     }
 
+    /// Whether the table exists: only a database that never had keys lacks it.
+    static func exists(on db: SQLiteConnection) throws -> Bool {
+        try db.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'user_keys'") == 1
+    }
+
     static func all(on db: SQLiteConnection) throws -> [(UserID, [UInt8])] {
-        let exists = try db.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'user_keys'") ?? 0
-        guard exists == 1 else { return [] }
-        let statement = try db.prepare("SELECT user_id, wrapped_key FROM user_keys ORDER BY user_id")
+        try rows("SELECT user_id, wrapped_key FROM user_keys ORDER BY user_id", on: db)
+    }
+
+    /// Any one key, to tell whether the database has keys and whether a master key opens them.
+    static func any(on db: SQLiteConnection) throws -> (UserID, [UInt8])? {
+        try rows("SELECT user_id, wrapped_key FROM user_keys LIMIT 1", on: db).first
+    }
+
+    private static func rows(_ sql: String, on db: SQLiteConnection) throws -> [(UserID, [UInt8])] {
+        guard try exists(on: db) else { return [] }
+        let statement = try db.prepare(sql)
         var rows = [(UserID, [UInt8])]()
         while try statement.step() { rows.append((UserID(statement.string(0)), statement.bytes(1))) }
         return rows

@@ -53,6 +53,10 @@ public struct AuditEntry: Sendable, Encodable {
         requestID = metadata.requestID
         framing = metadata.framing
         func name(_ id: UserID) -> String { username(id).map { "\($0) (\(id))" } ?? id.rawValue }
+        /// A message's text for the line, unless its author is erased.
+        func shown(_ content: String, _ isErased: Bool, by author: UserID) -> String {
+            isErased || erasedUsers.contains(author) ? "(erased)" : "“\(Self.preview(content))”"
+        }
         guard
             let event = try? ChatEvent(
                 type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: opener)
@@ -99,8 +103,8 @@ public struct AuditEntry: Sendable, Encodable {
         case .messageSent(let e):
             chatID = e.chatID
             involvedUsers = [e.senderID]
-            let text = e.isErased || erasedUsers.contains(e.senderID) ? "(erased)" : "“\(Self.preview(e.content))”"
-            summary = "\(name(e.senderID)) sent \(e.messageID) to \(e.chatID): \(text)"
+            summary =
+                "\(name(e.senderID)) sent \(e.messageID) to \(e.chatID): \(shown(e.content, e.isErased, by: e.senderID))"
         case .messagesRead(let e):
             chatID = e.chatID
             involvedUsers = [e.readerID]
@@ -108,8 +112,8 @@ public struct AuditEntry: Sendable, Encodable {
         case .messageEdited(let e):
             chatID = e.chatID
             involvedUsers = [e.editorID]
-            let text = e.isErased || erasedUsers.contains(e.editorID) ? "(erased)" : "“\(Self.preview(e.content))”"
-            summary = "\(name(e.editorID)) edited \(e.messageID) in \(e.chatID) at \(e.editedAt.iso8601): \(text)"
+            summary =
+                "\(name(e.editorID)) edited \(e.messageID) in \(e.chatID) at \(e.editedAt.iso8601): \(shown(e.content, e.isErased, by: e.editorID))"
         case .messageDeleted(let e):
             chatID = e.chatID
             involvedUsers = [e.deletedBy]

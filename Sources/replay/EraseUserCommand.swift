@@ -49,13 +49,18 @@ struct EraseUserCommand: AsyncParsableCommand {
             path: db, configuration: .init(foreignAppendPollMilliseconds: 0),
             projection: ChatProjection(keyring: keyring), create: false)
         let before = try await log.withReader { db in
-            let quoted = userID.rawValue.replacingOccurrences(of: "'", with: "''")
-            let stream = StreamName.user(userID).replacingOccurrences(of: "'", with: "''")
+            func count(_ sql: String, _ value: String) throws -> Int64 {
+                let statement = try db.prepare(sql)
+                statement.bind(1, value)
+                _ = try statement.step()
+                return statement.int64(0)
+            }
             return (
                 exists: try ReadModelQueries.user(userID, on: db) != nil,
-                alreadyErased: try db.scalarInt64(
-                    "SELECT count(*) FROM events WHERE stream_id = '\(stream)' AND type = 'user_erased'") ?? 0 > 0,
-                messages: try db.scalarInt64("SELECT count(*) FROM messages WHERE sender_id = '\(quoted)'") ?? 0
+                alreadyErased: try count(
+                    "SELECT count(*) FROM events WHERE stream_id = ? AND type = 'user_erased'",
+                    StreamName.user(userID)) > 0,
+                messages: try count("SELECT count(*) FROM messages WHERE sender_id = ?", userID.rawValue)
             )
         }
         guard before.exists else {

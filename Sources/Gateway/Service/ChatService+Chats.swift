@@ -103,25 +103,37 @@ extension ChatService {
         _ chatID: ChatID, metadata: EventMetadata,
         decide: @escaping @Sendable (ChatState?, Timestamp) async throws -> [ChatEvent]
     ) async throws -> Bool {
+        try await appendToChat(chatID, metadata: metadata) { state, now in
+            (try await decide(state, now), ())
+        }.appended != nil
+    }
+
+    /// The same, for a decision that also says something to answer with (`outcome`).
+    ///
+    /// - Returns: the outcome of the decision that held, and what it appended, if anything.
+    func appendToChat<Outcome: Sendable>(
+        _ chatID: ChatID, metadata: EventMetadata,
+        decide: @escaping @Sendable (ChatState?, Timestamp) async throws -> (events: [ChatEvent], outcome: Outcome)
+    ) async throws -> (outcome: Outcome, appended: AppendResult?) {
         try await chatLocks.withLock(chatID.rawValue) {
             try await self.appendToChatLocked(chatID, metadata: metadata, decide: decide)
         }
     }
 
-    private func appendToChatLocked(
+    private func appendToChatLocked<Outcome: Sendable>(
         _ chatID: ChatID, metadata: EventMetadata,
-        decide: @Sendable (ChatState?, Timestamp) async throws -> [ChatEvent]
-    ) async throws -> Bool {
+        decide: @Sendable (ChatState?, Timestamp) async throws -> (events: [ChatEvent], outcome: Outcome)
+    ) async throws -> (outcome: Outcome, appended: AppendResult?) {
         for _ in 0..<Self.conflictRetries {
             let current = try await chatState(chatID)
-            let events = try await decide(current?.state, configuration.clock())
-            guard !events.isEmpty else { return false }
+            let (events, outcome) = try await decide(current?.state, configuration.clock())
+            guard !events.isEmpty else { return (outcome, nil) }
             do {
                 let result = try await append(
                     events, to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0),
                     metadata: metadata)
                 chatStates.recordAppend(events, to: chatID, after: current, streamVersion: result.streamVersion)
-                return true
+                return (outcome, result)
             } catch EventStoreError.wrongExpectedVersion {
                 chatStates.forget(chatID)
                 continue

@@ -24,33 +24,22 @@ extension ChatService {
     func editMessage(
         _ user: UserID, in chatID: ChatID, messageID: MessageID, content: String, metadata: EventMetadata
     ) async throws -> [UInt8] {
-        try await chatLocks.withLock(chatID.rawValue) {
-            for _ in 0..<Self.conflictRetries {
-                let current = try await self.chatState(chatID)
-                let message = try await self.log.withReader { try ReadModelQueries.currentMessage(messageID, on: $0) }
-                switch try Decisions.editMessage(
-                    requester: user, chat: current?.state, message: message, content: content,
-                    now: self.configuration.clock())
-                {
-                case .unchanged(let version):
-                    return try ReplyEncoder.fields(
-                        EditResult(changed: false, edited_at: version.editedAt, position: version.versionPosition))
-                case .edit(let edited):
-                    let event = ChatEvent.messageEdited(edited)
-                    do {
-                        let result = try await self.append(
-                            [event], to: StreamName.chat(chatID), expected: .exact(current?.streamVersion ?? 0),
-                            metadata: metadata)
-                        self.chatStates.recordAppend(
-                            [event], to: chatID, after: current, streamVersion: result.streamVersion)
-                        return try ReplyEncoder.fields(
-                            EditResult(changed: true, edited_at: edited.editedAt, position: result.lastPosition))
-                    } catch EventStoreError.wrongExpectedVersion {
-                        self.chatStates.forget(chatID)
-                    }
-                }
+        let (outcome, appended) = try await appendToChat(chatID, metadata: metadata) { state, now in
+            let message = try await self.log.withReader { try ReadModelQueries.currentMessage(messageID, on: $0) }
+            let outcome = try Decisions.editMessage(
+                requester: user, chat: state, message: message, content: content, now: now)
+            switch outcome {
+            case .unchanged: return ([], outcome)
+            case .edit(let edited): return ([.messageEdited(edited)], outcome)
             }
-            throw ChatError(.unavailable, "The chat is too busy; try again")
+        }
+        switch outcome {
+        case .unchanged(let version):
+            return try ReplyEncoder.fields(
+                EditResult(changed: false, edited_at: version.editedAt, position: version.versionPosition))
+        case .edit(let edited):
+            return try ReplyEncoder.fields(
+                EditResult(changed: true, edited_at: edited.editedAt, position: appended?.lastPosition ?? 0))
         }
     }
 
