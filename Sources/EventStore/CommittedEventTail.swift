@@ -8,8 +8,8 @@ import Foundation
 /// is bounded by `capacity` whatever the number or speed of subscribers.
 ///
 /// > Note: `@unchecked Sendable` because every stored property is guarded by `lock`.
-final class CommittedEventTail: @unchecked Sendable {
-    enum Read {
+package final class CommittedEventTail: @unchecked Sendable {
+    package enum Read {
         case events([RecordedEvent])
         /// The next event is older than the window: read it from the log.
         case behind
@@ -28,16 +28,16 @@ final class CommittedEventTail: @unchecked Sendable {
     private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiterID: UInt64 = 0
 
-    init(head: Int64, capacity: Int = 8192) {
+    package init(head: Int64, capacity: Int = 8192) {
         self.head = head
         self.capacity = capacity
         self.ring = Array(repeating: nil, count: capacity)
     }
 
-    var headPosition: Int64 { lock.withLock { head } }
+    package var headPosition: Int64 { lock.withLock { head } }
 
     /// Adds events just committed, in position order, and wakes waiting subscribers.
-    func publish(_ events: [RecordedEvent]) {
+    package func publish(_ events: [RecordedEvent]) {
         guard !events.isEmpty else { return }
         let woken: [CheckedContinuation<Void, Never>] = lock.withLock {
             // The ring holds consecutive positions only. Events appended by another process
@@ -64,7 +64,7 @@ final class CommittedEventTail: @unchecked Sendable {
     }
 
     /// Up to `limit` events after `position`.
-    func read(after position: Int64, limit: Int) -> Read {
+    package func read(after position: Int64, limit: Int) -> Read {
         lock.withLock {
             guard position < head else { return .upToDate }
             guard count > 0, let oldest = ring[start]?.position, position + 1 >= oldest else { return .behind }
@@ -81,7 +81,7 @@ final class CommittedEventTail: @unchecked Sendable {
 
     /// Returns once an event after `position` has been committed, the tail is closed or the
     /// task is cancelled.
-    func waitForEvents(after position: Int64) async {
+    package func waitForEvents(after position: Int64) async {
         let id: UInt64 = lock.withLock {
             nextWaiterID += 1
             return nextWaiterID
@@ -101,10 +101,10 @@ final class CommittedEventTail: @unchecked Sendable {
         }
     }
 
-    var isClosed: Bool { lock.withLock { closed } }
+    package var isClosed: Bool { lock.withLock { closed } }
 
     /// Wakes every subscriber for good.
-    func close() {
+    package func close() {
         let woken: [CheckedContinuation<Void, Never>] = lock.withLock {
             closed = true
             defer { waiters.removeAll() }

@@ -1,7 +1,8 @@
 /// An append-only, hash-chained event log.
 ///
-/// This is the interface the rest of the system depends on. The SQLite implementation is
-/// ``SQLiteEventLog``; a PostgreSQL one can adopt it without changing callers.
+/// This is the interface the rest of the system depends on: ``SQLiteEventLog`` implements it
+/// in one embedded file, `PostgresEventLog` (module PostgresBackend) in a database several
+/// gateways share.
 public protocol EventLog: Sendable {
     /// Appends `events` atomically to `stream` if its version matches `expectedVersion`.
     ///
@@ -19,6 +20,9 @@ public protocol EventLog: Sendable {
 
     /// The position of the last committed event; 0 for an empty log.
     func headPosition() async throws -> Int64
+
+    /// The last committed position this process knows of, without waiting (for health checks).
+    var committedHeadPosition: Int64 { get }
 
     /// Every committed event after `position`, in order: the log's history first, then live
     /// events as they commit — this process's and any other writer's — with no gap and no

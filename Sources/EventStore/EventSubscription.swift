@@ -11,7 +11,7 @@ public struct EventSubscription: AsyncSequence, Sendable {
     let readLog: @Sendable (Int64, Int) async throws -> [RecordedEvent]
     let batchSize: Int
 
-    init(
+    package init(
         after position: Int64, tail: CommittedEventTail, batchSize: Int = 512,
         readLog: @escaping @Sendable (Int64, Int) async throws -> [RecordedEvent]
     ) {

@@ -1,6 +1,5 @@
 public import ChatDomain
 import Crypto
-public import EventStore
 import Foundation
 
 /// Every user's key, sealing and opening what they wrote (protocol §10).
@@ -13,11 +12,11 @@ import Foundation
 /// A user once forgotten here (``forget(_:)``) stays forgotten for the life of the process,
 /// even if a read raced with the erasure and saw the key still committed.
 ///
-/// > Note: `@unchecked Sendable`: the caches are guarded by `lock`, the lookup connection by
-/// > `lookupLock`.
+/// > Note: `@unchecked Sendable`: the caches are guarded by `lock`.
 public final class Keyring: TextSealer, @unchecked Sendable {
     private let masterKey: MasterKey
-    private let databasePath: String
+    /// Where the wrapped keys live: the SQLite file or the PostgreSQL database of the log.
+    public let store: any UserKeyStore
     private let lock = NSLock()
     /// Unwrapped keys; `nil` for a user forgotten here (one lookup answers both questions).
     private var keys: [UserID: SymmetricKey?] = [:]
@@ -31,63 +30,43 @@ public final class Keyring: TextSealer, @unchecked Sendable {
     private var recentOrder: [String] = []
     private var recentNext = 0
     private static let recentCapacity = 4096
-    private let lookupLock = NSLock()
-    private var lookup: SQLiteConnection?
-    private var keyTableSeen = false
 
-    public init(masterKey: MasterKey, databasePath: String) {
+    public init(masterKey: MasterKey, store: any UserKeyStore) {
         self.masterKey = masterKey
-        self.databasePath = databasePath
+        self.store = store
     }
 
-    /// The keyring of the database at `path`, with its master key from `keyFile` (by default
-    /// beside the database), created when the database has no keys yet.
+    /// The keyring of a database whose keys are in `store`, with its master key from
+    /// `keyPath`, created when the database has no keys yet (`someKey` is any one of them).
     ///
     /// - Throws: ``KeyringError`` when the database has keys and the key file is missing or
     ///   does not unwrap them.
-    public static func open(databasePath path: String, keyFile: String? = nil) throws -> Keyring {
-        let keyPath = keyFile ?? MasterKey.defaultPath(forDatabase: path)
-        var someKey: (UserID, [UInt8])?
-        if FileManager.default.fileExists(atPath: path) {
-            let connection = try SQLiteConnection(path: path, readOnly: true)
-            someKey = try UserKeyTable.any(on: connection)
-        }
+    public static func open(keyPath: String, store: any UserKeyStore, someKey: (UserID, [UInt8])?) throws -> Keyring {
         let master = try MasterKey.load(path: keyPath, create: someKey == nil)
-        let keyring = Keyring(masterKey: master, databasePath: path)
+        let keyring = Keyring(masterKey: master, store: store)
         if let (user, wrapped) = someKey, keyring.unwrap(wrapped, for: user) == nil {
             throw KeyringError.masterKeyMismatch(path: keyPath)
         }
         return keyring
     }
 
-    /// The keyring of the database at `path` if its key file exists; `nil` when neither the
-    /// file nor any key does, for tools that must not create one.
-    ///
-    /// - Throws: ``KeyringError/masterKeyMissing(path:)`` when the database has keys but the
-    ///   file is missing: reading on would show everyone's text as erased.
-    public static func existing(databasePath path: String, keyFile: String? = nil) throws -> Keyring? {
-        let keyPath = keyFile ?? MasterKey.defaultPath(forDatabase: path)
-        if !FileManager.default.fileExists(atPath: keyPath), FileManager.default.fileExists(atPath: path) {
-            let connection = try SQLiteConnection(path: path, readOnly: true)
-            guard try UserKeyTable.any(on: connection) == nil else {
-                throw KeyringError.masterKeyMissing(path: keyPath)
-            }
-            return nil
-        }
-        return try open(databasePath: path, keyFile: keyPath)
-    }
-
     // MARK: Keys
 
-    /// Creates `user`'s key and stores it wrapped, on `db` (in the caller's transaction, if any).
-    public func createKey(for user: UserID, on db: SQLiteConnection) throws {
-        let key = SymmetricKey(size: .bits256)
-        try UserKeyTable.create(on: db)
-        try UserKeyTable.insert(user, wrapped: wrap(key, for: user), on: db)
-        // ON CONFLICT DO NOTHING: a key already there wins; read back what is stored.
-        guard let stored = try UserKeyTable.wrapped(user, on: db), let unwrapped = unwrap(stored, for: user) else {
-            throw KeyringError.noKey(user)
-        }
+    /// Creates `user`'s key and stores it wrapped; a key already stored wins.
+    public func createKey(for user: UserID) async throws {
+        let stored = try await store.storeKey(try wrap(SymmetricKey(size: .bits256), for: user), for: user)
+        try remember(stored, for: user)
+    }
+
+    /// Destroys the key of a user whose registration failed after the key was made.
+    public func deleteKey(for user: UserID) async throws {
+        try await store.deleteKey(for: user)
+        lock.withLock { keys[user] = nil }
+    }
+
+    /// Caches a key just stored (the stored form read back).
+    func remember(_ stored: [UInt8]?, for user: UserID) throws {
+        guard let stored, let unwrapped = unwrap(stored, for: user) else { throw KeyringError.noKey(user) }
         lock.withLock { keys[user] = .some(unwrapped) }
     }
 
@@ -114,26 +93,17 @@ public final class Keyring: TextSealer, @unchecked Sendable {
     }
 
     private func lookupWrapped(_ user: UserID) throws -> [UInt8]? {
-        try lookupLock.withLock {
-            if lookup == nil { lookup = try SQLiteConnection(path: databasePath, readOnly: true) }
-            guard let lookup else { return nil }
-            if !keyTableSeen {
-                // Once there, the table stays.
-                keyTableSeen = try UserKeyTable.exists(on: lookup)
-                guard keyTableSeen else { return nil }
-            }
-            return try UserKeyTable.wrapped(user, on: lookup)
-        }
+        try store.wrappedKey(for: user)
     }
 
-    private func wrap(_ key: SymmetricKey, for user: UserID) throws -> [UInt8] {
+    func wrap(_ key: SymmetricKey, for user: UserID) throws -> [UInt8] {
         let box = try key.withUnsafeBytes { raw in
             try AES.GCM.seal(Data(raw), using: masterKey.key, authenticating: Array("user_key:\(user)".utf8))
         }
         return Array(box.combined!)
     }
 
-    private func unwrap(_ wrapped: [UInt8], for user: UserID) -> SymmetricKey? {
+    func unwrap(_ wrapped: [UInt8], for user: UserID) -> SymmetricKey? {
         guard let box = try? AES.GCM.SealedBox(combined: wrapped),
             let raw = try? AES.GCM.open(box, using: masterKey.key, authenticating: Array("user_key:\(user)".utf8)),
             raw.count == 32
@@ -196,41 +166,5 @@ public final class Keyring: TextSealer, @unchecked Sendable {
         else { return nil }
         // Authentic, so what was sealed: the UTF-8 of a Swift string.
         return String(decoding: plain, as: UTF8.self)
-    }
-
-    // MARK: Export and import
-
-    /// Every key in the database, unwrapped, as NDJSON lines `{"user_id","key"}` (base64):
-    /// what `replay export --keys-out` writes. Erased users have no key to export.
-    public func exportKeys(from db: SQLiteConnection) throws -> [UInt8] {
-        var out = [UInt8]()
-        for (user, wrapped) in try UserKeyTable.all(on: db) {
-            guard let key = unwrap(wrapped, for: user) else { throw KeyringError.masterKeyMismatch(path: "") }
-            let line = try JSONSerialization.data(
-                withJSONObject: [
-                    "user_id": user.rawValue, "key": key.withUnsafeBytes { Data($0).base64EncodedString() },
-                ],
-                options: [.sortedKeys])
-            out.append(contentsOf: line)
-            out.append(UInt8(ascii: "\n"))
-        }
-        return out
-    }
-
-    /// Stores the keys of an exported keys file, wrapped by this keyring's master key.
-    ///
-    /// - Returns: how many keys were read.
-    public func importKeys(_ text: String, into db: SQLiteConnection) throws -> Int {
-        try UserKeyTable.create(on: db)
-        var count = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
-                let user = object["user_id"], let encoded = object["key"], let raw = Data(base64Encoded: encoded),
-                raw.count == 32
-            else { throw KeyringError.malformedKeysFile(line: index + 1) }
-            try UserKeyTable.insert(UserID(user), wrapped: wrap(SymmetricKey(data: raw), for: UserID(user)), on: db)
-            count += 1
-        }
-        return count
     }
 }

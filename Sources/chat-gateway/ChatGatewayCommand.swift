@@ -77,24 +77,22 @@ struct ChatGatewayCommand: AsyncParsableCommand {
         let metrics = GatewayMetrics()
         // Before the database is opened (or created): a second server on it is refused.
         let servingLock = try ServingLock.acquire(for: db)
-        let keyring = try Keyring.open(databasePath: db, keyFile: keyFile ?? Self.environment["CHAT_KEY_FILE"])
-        let log = try await SQLiteEventLog.open(
-            path: db,
+        let storage = try await ChatStorage.sqlite(
+            path: db, keyFile: keyFile ?? Self.environment["CHAT_KEY_FILE"],
             configuration: .init(
                 durability: durability, commitDelayMicroseconds: commitDelayUs,
-                batchObserver: { metrics.recordCommit($0) }),
-            projection: ChatProjection(keyring: keyring))
+                batchObserver: { metrics.recordCommit($0) }))
         let server = GatewayServer(
             configuration: GatewayConfiguration(
                 host: host, port: port, maxMessageBytes: maxMessageBytes, maxConnections: maxConnections,
                 rateLimit: rateLimit, rateBurst: rateBurst, pingInterval: pingInterval, maxOutputBytes: maxOutputBytes,
                 echoPath: echoPath ?? Self.environment["CHAT_ECHO_PATH"]),
-            log: log, service: ChatService(log: log, keyring: keyring), metrics: metrics, logger: logger)
+            log: storage.log, service: ChatService(storage: storage), metrics: metrics, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        await log.close()
+        await storage.close()
         withExtendedLifetime(servingLock) { logger.info("stopped") }
     }
 }

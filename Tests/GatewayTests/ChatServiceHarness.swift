@@ -17,7 +17,8 @@ struct ChatServiceHarness {
         let keyring = try Keyring.open(databasePath: directory.path("chat.db"))
         let log = try await SQLiteEventLog.open(
             path: directory.path("chat.db"), projection: ChatProjection(keyring: keyring))
-        let service = ChatService(log: log, keyring: keyring, configuration: .init(passwordParameters: .fastForTesting))
+        let service = ChatService(
+            storage: .sqlite(log: log, keyring: keyring), configuration: .init(passwordParameters: .fastForTesting))
         return ChatServiceHarness(directory: directory, log: log, service: service)
     }
 

@@ -11,7 +11,8 @@ import Testing
         let h = try await ChatServiceHarness.make()
         // A second service on the same log, as a second gateway would be.
         let other = ChatService(
-            log: h.log, keyring: h.service.keyring, configuration: .init(passwordParameters: .fastForTesting))
+            storage: .sqlite(log: h.log, keyring: h.service.keyring),
+            configuration: .init(passwordParameters: .fastForTesting))
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
         let groupID =

@@ -21,7 +21,8 @@ struct ErasureEndToEndTests {
     func register(_ names: [String], in database: String) async throws -> [String: String] {
         let keyring = try Keyring.open(databasePath: database)
         let log = try await SQLiteEventLog.open(path: database, projection: ChatProjection(keyring: keyring))
-        let service = ChatService(log: log, keyring: keyring, configuration: .init(passwordParameters: .fastForTesting))
+        let service = ChatService(
+            storage: .sqlite(log: log, keyring: keyring), configuration: .init(passwordParameters: .fastForTesting))
         var ids = [String: String]()
         for name in names {
             let reply = await service.handle(

@@ -56,7 +56,7 @@ import Testing
         let keyring = try Keyring.open(databasePath: database)
         let other = try await SQLiteEventLog.open(path: database, projection: ChatProjection(keyring: keyring))
         let outsider = ChatService(
-            log: other, keyring: keyring, configuration: .init(passwordParameters: .fastForTesting))
+            storage: .sqlite(log: other, keyring: keyring), configuration: .init(passwordParameters: .fastForTesting))
         let removal = await outsider.handle(
             Array(#"{"type":"remove_group_member","group_id":"\#(groupID)","user_id":"\#(bob.id)"}"#.utf8),
             context: alice.connection.context)

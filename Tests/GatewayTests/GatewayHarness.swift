@@ -32,7 +32,8 @@ struct GatewayHarness {
         let logger = logs?.logger() ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let server = GatewayServer(
             configuration: configuration, log: log,
-            service: ChatService(log: log, keyring: keyring, configuration: .init(passwordParameters: .fastForTesting)),
+            service: ChatService(
+                storage: .sqlite(log: log, keyring: keyring), configuration: .init(passwordParameters: .fastForTesting)),
             metrics: metrics,
             logger: logger)
         let group = ServiceGroup(services: [server], logger: logger)

@@ -75,7 +75,7 @@ struct SharedDatabaseTests {
         let keyring = try Keyring.open(databasePath: database)
         let other = try await SQLiteEventLog.open(path: database, projection: ChatProjection(keyring: keyring))
         let outsider = ChatService(
-            log: other, keyring: keyring, configuration: .init(passwordParameters: .fastForTesting))
+            storage: .sqlite(log: other, keyring: keyring), configuration: .init(passwordParameters: .fastForTesting))
         func register(_ name: String) async throws -> String {
             let reply = await outsider.handle(
                 Array(#"{"type":"register","username":"\#(name)","password":"password-1"}"#.utf8),

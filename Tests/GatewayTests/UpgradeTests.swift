@@ -19,7 +19,7 @@ import Testing
         let keyring = try Keyring.open(databasePath: database)
         #expect(!keyring.hasKey(for: UserID("nobody")))
         let log = try await SQLiteEventLog.open(path: database, projection: ChatProjection(keyring: keyring))
-        let service = ChatService(log: log, keyring: keyring)
+        let service = ChatService(storage: .sqlite(log: log, keyring: keyring))
         let context = ConnectionContext(connectionID: "c", framing: .tcp)
         func send(_ line: String, _ context: ConnectionContext) async throws -> [String: Any] {
             try json(String(decoding: await service.handle(Array(line.utf8), context: context).response, as: UTF8.self))

@@ -14,7 +14,8 @@ import Projections
 /// same bytes are written to every recipient. Recent pushes are kept, with their audience,
 /// so that `auth` with `since` can replay exactly what a user missed.
 public final class PushDispatcher: Sendable {
-    let log: SQLiteEventLog
+    let log: any EventLog
+    let readModel: any ChatReadModel
     /// Opens the text of `message:new` and `message:edited`, once per event.
     let keyring: Keyring
     let registry: SessionRegistry
@@ -25,10 +26,12 @@ public final class PushDispatcher: Sendable {
     let recentCapacity: Int
 
     init(
-        log: SQLiteEventLog, keyring: Keyring, registry: SessionRegistry, metrics: GatewayMetrics, recentCapacity: Int,
+        log: any EventLog, readModel: any ChatReadModel, keyring: Keyring, registry: SessionRegistry,
+        metrics: GatewayMetrics, recentCapacity: Int,
         logger: Logger
     ) {
         self.log = log
+        self.readModel = readModel
         self.keyring = keyring
         self.registry = registry
         self.metrics = metrics
@@ -36,42 +39,8 @@ public final class PushDispatcher: Sendable {
         self.logger = logger
     }
 
-    /// Chat membership and usernames as of `position`.
-    struct Snapshot: Sendable {
-        var position: Int64
-        var chats: [ChatID: ChatState]
-        var createdAt: [ChatID: String]
-        var usernames: [UserID: String]
-    }
-
-    /// Reads membership and usernames from the projections in one read transaction.
-    func snapshot() async throws -> Snapshot {
-        try await log.withReader { db in
-            try db.execute("BEGIN")
-            defer { try? db.execute("COMMIT") }
-            let position =
-                try db.scalarInt64("SELECT position FROM projection_checkpoints WHERE name = 'chat_read_model'") ?? 0
-            var chats = [ChatID: ChatState]()
-            var createdAt = [ChatID: String]()
-            let chatRows = try db.prepare("SELECT chat_id, kind, name, created_at FROM chats")
-            while try chatRows.step() {
-                let id = ChatID(chatRows.string(0))
-                chats[id] = ChatState(
-                    chatID: id, kind: ChatState.Kind(rawValue: chatRows.string(1)) ?? .group,
-                    name: chatRows.optionalString(2), members: [:])
-                createdAt[id] = chatRows.string(3)
-            }
-            let memberRows = try db.prepare("SELECT chat_id, user_id, role FROM members")
-            while try memberRows.step() {
-                chats[ChatID(memberRows.string(0))]?.members[UserID(memberRows.string(1))] =
-                    MemberRole(rawValue: memberRows.string(2)) ?? .member
-            }
-            var usernames = [UserID: String]()
-            let userRows = try db.prepare("SELECT user_id, username FROM users")
-            while try userRows.step() { usernames[UserID(userRows.string(0))] = userRows.string(1) }
-            return Snapshot(position: position, chats: chats, createdAt: createdAt, usernames: usernames)
-        }
-    }
+    /// Chat membership and usernames as of a position.
+    typealias Snapshot = MembershipSnapshot
 
     /// A push computed once from an event: its bytes and who receives it.
     struct PlannedPush: Sendable {
@@ -106,7 +75,7 @@ public final class PushDispatcher: Sendable {
     /// each event loop all of its connections' pushes in one task, which writes them and
     /// flushes each connection once.
     func run() async throws {
-        var state = try await snapshot()
+        var state = try await readModel.membershipSnapshot()
         shared.lock.withLock {
             shared.position = state.position
             shared.windowStart = state.position

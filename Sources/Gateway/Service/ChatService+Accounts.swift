@@ -33,7 +33,7 @@ extension ChatService {
         try Validation.checkUsername(username)
         try Validation.checkPassword(password)
         let key = Validation.usernameKey(username)
-        let taken = try await log.withReader { try ReadModelQueries.account(usernameKey: key, on: $0) != nil }
+        let taken = try await readModel.account(usernameKey: key) != nil
         guard !taken else { throw ChatError.usernameTaken }
         let parameters = configuration.passwordParameters
         let hash = try await BlockingWork.run { try PasswordHash.make(password: password, parameters: parameters) }
@@ -43,15 +43,14 @@ extension ChatService {
             now: configuration.clock())
         // The key first, committed: the registration is sealed with it. If the registration
         // then fails, the key is removed again (a key left over would name no one).
-        let keyring = keyring
-        try await log.withWriter { try keyring.createKey(for: userID, on: $0) }
+        try await keyring.createKey(for: userID)
         do {
             _ = try await append(events, to: StreamName.user(userID), expected: .noStream, metadata: metadata)
         } catch EventStoreError.rejectedByProjection {
-            try? await log.withWriter { try UserKeyTable.delete(userID, on: $0) }
+            try? await keyring.deleteKey(for: userID)
             throw ChatError.usernameTaken  // a concurrent registration of the same name won
         } catch {
-            try? await log.withWriter { try UserKeyTable.delete(userID, on: $0) }
+            try? await keyring.deleteKey(for: userID)
             throw error
         }
         return try ReplyEncoder.fields(RegisterResult(user_id: userID, username: username))
@@ -59,7 +58,7 @@ extension ChatService {
 
     func login(username: String, password: String, metadata: EventMetadata) async throws -> ([UInt8], SessionEffect?) {
         let key = Validation.usernameKey(username)
-        let account = try await log.withReader { try ReadModelQueries.account(usernameKey: key, on: $0) }
+        let account = try await readModel.account(usernameKey: key)
         let token = SessionToken.generate()
         let now = configuration.clock()
         let lifetime = configuration.sessionLifetimeMilliseconds
@@ -83,7 +82,7 @@ extension ChatService {
 
     func auth(token: String, since: Int64?) async throws -> ([UInt8], SessionEffect?) {
         let tokenHash = SessionToken.hash(of: token)
-        let record = try await log.withReader { try ReadModelQueries.session(tokenHash: tokenHash, on: $0) }
+        let record = try await readModel.session(tokenHash: tokenHash)
         let session = try Decisions.authenticate(session: record, now: configuration.clock())
         let head = try await log.headPosition()
         let authenticated = AuthenticatedSession(
@@ -95,7 +94,7 @@ extension ChatService {
 
     func logout(_ session: AuthenticatedSession, metadata: EventMetadata) async throws -> ([UInt8], SessionEffect?) {
         let hash = session.tokenHash
-        if let record = try await log.withReader({ try ReadModelQueries.session(tokenHash: hash, on: $0) }) {
+        if let record = try await readModel.session(tokenHash: hash) {
             let events = Decisions.logout(session: record, now: configuration.clock())
             if !events.isEmpty {
                 _ = try await append(

@@ -73,13 +73,10 @@ extension ChatService {
         do {
             return try encode()
         } catch KeyringError.noKey(let user) {
-            let keyring = keyring
-            let created = try await log.withWriter { db in
-                guard try ReadModelQueries.isActiveUser(user, on: db) else { return false }
-                try keyring.createKey(for: user, on: db)
-                return true
+            guard try await readModel.isActiveUser(user) else {
+                throw ChatError(.invalidToken, "This account has been erased")
             }
-            guard created else { throw ChatError(.invalidToken, "This account has been erased") }
+            try await keyring.createKey(for: user)
             return try encode()
         }
     }
@@ -87,7 +84,7 @@ extension ChatService {
     /// The chat's decision state: from the cache, or read and then cached.
     func chatState(_ chatID: ChatID) async throws -> ChatStateCache.Entry? {
         if let cached = chatStates.entry(for: chatID) { return cached }
-        guard let read = try await log.withReader({ try ReadModelQueries.chatState(chatID, on: $0) }) else {
+        guard let read = try await readModel.chatState(chatID) else {
             return nil
         }
         let entry = ChatStateCache.Entry(state: read.state, streamVersion: read.streamVersion)
@@ -144,9 +141,9 @@ extension ChatService {
 
     func createDirectChat(_ user: UserID, with other: UserID, metadata: EventMetadata) async throws -> [UInt8] {
         let chatID = IdentifierFactory.directChatID(user, other)
-        let (otherExists, existing) = try await log.withReader { db in
-            (try ReadModelQueries.user(other, on: db) != nil, try ReadModelQueries.chatState(chatID, on: db)?.state)
-        }
+        async let otherUser = readModel.user(other)
+        async let existingChat = readModel.chatState(chatID)
+        let (otherExists, existing) = (try await otherUser != nil, try await existingChat?.state)
         let events = try Decisions.createDirectChat(
             requester: user, other: other, otherExists: otherExists, existing: existing, now: configuration.clock())
         var created = false
@@ -163,7 +160,7 @@ extension ChatService {
 
     func createGroup(_ user: UserID, name: String, memberIDs: [UserID], metadata: EventMetadata) async throws -> [UInt8]
     {
-        let unknown = try await log.withReader { try ReadModelQueries.unknownUsers(memberIDs, on: $0) }
+        let unknown = try await readModel.unknownUsers(memberIDs)
         let chatID = IdentifierFactory.newGroupID()
         let events = try Decisions.createGroup(
             requester: user, name: name, memberIDs: memberIDs, unknownMembers: unknown, chatID: chatID,
@@ -191,9 +188,7 @@ extension ChatService {
             let current = try await chatState(chatID)
             var previous: MessageReference?
             if lookUpPrevious, let clientMessageID {
-                previous = try await log.withReader {
-                    try ReadModelQueries.messageByClientID(sender: user, clientMessageID: clientMessageID, on: $0)
-                }
+                previous = try await readModel.messageByClientID(sender: user, clientMessageID: clientMessageID)
             }
             let outcome: Decisions.SendOutcome
             do {
@@ -209,9 +204,7 @@ extension ChatService {
             }
             switch outcome {
             case .duplicate(let first):
-                let timestamp = try await log.withReader {
-                    try ReadModelQueries.messageTimestamp(first.messageID, on: $0)
-                }
+                let timestamp = try await readModel.messageTimestamp(first.messageID)
                 return try ReplyEncoder.fields(
                     MessageResult(
                         message_id: first.messageID, timestamp: timestamp ?? "", position: first.position,
@@ -246,17 +239,10 @@ extension ChatService {
         // the page shows the receipts it caused.
         _ = try await appendToChat(chatID, metadata: metadata) { state, now in
             try Decisions.authorizeRead(requester: user, chat: state)
-            let (newest, watermark) = try await self.log.withReader { db in
-                (
-                    try ReadModelQueries.newestMessage(in: chatID, notSentBy: user, on: db),
-                    try ReadModelQueries.watermark(chat: chatID, reader: user, on: db)
-                )
-            }
+            let (newest, watermark) = try await self.readModel.readMark(in: chatID, reader: user)
             return try Decisions.markRead(requester: user, chat: state, target: newest, watermark: watermark, now: now)
         }
-        let page = try await log.withReader {
-            try ReadModelQueries.messages(in: chatID, before: before, limit: limit, on: $0)
-        }
+        let page = try await readModel.messages(in: chatID, before: before, limit: limit)
         return try ReplyEncoder.fields(MessagesResult(messages: page.messages, has_more: page.hasMore))
     }
 }

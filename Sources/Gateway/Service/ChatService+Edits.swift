@@ -25,7 +25,7 @@ extension ChatService {
         _ user: UserID, in chatID: ChatID, messageID: MessageID, content: String, metadata: EventMetadata
     ) async throws -> [UInt8] {
         let (outcome, appended) = try await appendToChat(chatID, metadata: metadata) { state, now in
-            let message = try await self.log.withReader { try ReadModelQueries.currentMessage(messageID, on: $0) }
+            let message = try await self.readModel.currentMessage(messageID)
             let outcome = try Decisions.editMessage(
                 requester: user, chat: state, message: message, content: content, now: now)
             switch outcome {
@@ -47,7 +47,7 @@ extension ChatService {
         -> [UInt8]
     {
         let deleted = try await appendToChat(chatID, metadata: metadata) { state, now in
-            let message = try await self.log.withReader { try ReadModelQueries.currentMessage(messageID, on: $0) }
+            let message = try await self.readModel.currentMessage(messageID)
             return try Decisions.deleteMessage(requester: user, chat: state, message: message, now: now)
         }
         return try ReplyEncoder.fields(["deleted": deleted])

@@ -2,7 +2,7 @@ public import ChatDomain
 public import EventStore
 import Foundation
 public import Keyring
-import Projections
+public import Projections
 
 /// Executes protocol commands: reads state from the projections, decides with
 /// ``Decisions``, appends through the log's group commit and answers only after commit.
@@ -29,7 +29,9 @@ public final class ChatService: Sendable {
         }
     }
 
-    let log: SQLiteEventLog
+    let log: any EventLog
+    /// What decisions and queries read: the projections the log keeps in its transactions.
+    let readModel: any ChatReadModel
     /// Seals what users write before it is appended; the log's projection opens it with the same keys.
     public let keyring: Keyring
     let configuration: Configuration
@@ -38,8 +40,12 @@ public final class ChatService: Sendable {
     /// What those decisions are made against.
     let chatStates = ChatStateCache()
 
-    public init(log: SQLiteEventLog, keyring: Keyring, configuration: Configuration = Configuration()) {
+    public init(
+        log: any EventLog, readModel: any ChatReadModel, keyring: Keyring,
+        configuration: Configuration = Configuration()
+    ) {
         self.log = log
+        self.readModel = readModel
         self.keyring = keyring
         self.configuration = configuration
         // Another process's appends change chats behind the cache's back: decisions that
@@ -49,6 +55,12 @@ public final class ChatService: Sendable {
                 if let chatID = StreamName.chatID(of: event.streamID) { chatStates.forget(chatID) }
             }
         }
+    }
+
+    /// The service over one assembled backend.
+    public convenience init(storage: ChatStorage, configuration: Configuration = Configuration()) {
+        self.init(
+            log: storage.log, readModel: storage.readModel, keyring: storage.keyring, configuration: configuration)
     }
 
     /// Parses and executes one line or text frame.
@@ -121,12 +133,10 @@ public final class ChatService: Sendable {
         case .logout:
             return try await logout(session, metadata: metadata)
         case .listUsers(let query, let limit):
-            let users = try await log.withReader {
-                try ReadModelQueries.searchUsers(query: query, limit: limit, on: $0)
-            }
+            let users = try await readModel.searchUsers(query: query, limit: limit)
             return (try ReplyEncoder.fields(["users": users]), nil)
         case .getUserChats:
-            let chats = try await log.withReader { try ReadModelQueries.chats(of: user, on: $0) }
+            let chats = try await readModel.chats(of: user)
             return (try ReplyEncoder.fields(["chats": chats]), nil)
         case .createChat(let other):
             return (try await createDirectChat(user, with: other, metadata: metadata), nil)
@@ -136,7 +146,7 @@ public final class ChatService: Sendable {
             let added = try await appendToChat(groupID, metadata: metadata) { state, now in
                 try Decisions.addGroupMember(
                     requester: user, group: state, userID: member,
-                    userExists: try await self.log.withReader { try ReadModelQueries.user(member, on: $0) != nil },
+                    userExists: try await self.readModel.user(member) != nil,
                     now: now)
             }
             return (try ReplyEncoder.fields(["added": added]), nil)
@@ -154,12 +164,9 @@ public final class ChatService: Sendable {
             return (try await getMessages(user, in: chatID, before: before, limit: limit, metadata: metadata), nil)
         case .markRead(let chatID, let messageID):
             let advanced = try await appendToChat(chatID, metadata: metadata) { state, now in
-                let (target, watermark) = try await self.log.withReader { db in
-                    (
-                        try ReadModelQueries.message(messageID, on: db),
-                        try ReadModelQueries.watermark(chat: chatID, reader: user, on: db)
-                    )
-                }
+                async let targetRead = self.readModel.message(messageID)
+                async let watermarkRead = self.readModel.watermark(chat: chatID, reader: user)
+                let (target, watermark) = (try await targetRead, try await watermarkRead)
                 guard let target else { throw ChatError.invalidRequest("message_id is not a message of this chat") }
                 return try Decisions.markRead(
                     requester: user, chat: state, target: target, watermark: watermark, now: now)

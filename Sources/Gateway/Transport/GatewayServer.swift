@@ -16,7 +16,7 @@ import Synchronization
 /// and returns.
 public final class GatewayServer: Service, Sendable {
     public let configuration: GatewayConfiguration
-    let log: SQLiteEventLog
+    let log: any EventLog
     let service: ChatService
     let registry = SessionRegistry()
     let dispatcher: PushDispatcher
@@ -36,7 +36,7 @@ public final class GatewayServer: Service, Sendable {
     /// - Parameters:
     ///   - metrics: where `/metrics` reads from; give the same object to the log's batch observer.
     public init(
-        configuration: GatewayConfiguration, log: SQLiteEventLog, service: ChatService,
+        configuration: GatewayConfiguration, log: any EventLog, service: ChatService,
         metrics: GatewayMetrics = GatewayMetrics(),
         logger: Logger
     ) {
@@ -46,7 +46,7 @@ public final class GatewayServer: Service, Sendable {
         self.service = service
         self.logger = logger
         dispatcher = PushDispatcher(
-            log: log, keyring: service.keyring, registry: registry, metrics: metrics,
+            log: log, readModel: service.readModel, keyring: service.keyring, registry: registry, metrics: metrics,
             recentCapacity: configuration.resumeWindowPushes, logger: logger)
         (stopping, stop) = AsyncStream.makeStream(of: Never.self)
         (listeningPorts, listening) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))

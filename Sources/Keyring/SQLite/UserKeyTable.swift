@@ -16,14 +16,14 @@ public enum UserKeyTable {
         try db.execute(createSQL)
     }
 
-    static func wrapped(_ user: UserID, on db: SQLiteConnection) throws -> [UInt8]? {
+    public static func wrapped(_ user: UserID, on db: SQLiteConnection) throws -> [UInt8]? {
         let statement = try db.cachedStatement("SELECT wrapped_key FROM user_keys WHERE user_id = ?")
         statement.bind(1, user.rawValue)
         defer { statement.reset() }
         return try statement.step() ? statement.bytes(0) : nil
     }
 
-    static func insert(_ user: UserID, wrapped: [UInt8], on db: SQLiteConnection) throws {
+    public static func insert(_ user: UserID, wrapped: [UInt8], on db: SQLiteConnection) throws {
         let statement = try db.cachedStatement(
             "INSERT INTO user_keys (user_id, wrapped_key) VALUES (?, ?) ON CONFLICT DO NOTHING")
         statement.bind(1, user.rawValue)
@@ -39,16 +39,16 @@ public enum UserKeyTable {
     }
 
     /// Whether the table exists: only a database that never had keys lacks it.
-    static func exists(on db: SQLiteConnection) throws -> Bool {
+    public static func exists(on db: SQLiteConnection) throws -> Bool {
         try db.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'user_keys'") == 1
     }
 
-    static func all(on db: SQLiteConnection) throws -> [(UserID, [UInt8])] {
+    public static func all(on db: SQLiteConnection) throws -> [(UserID, [UInt8])] {
         try rows("SELECT user_id, wrapped_key FROM user_keys ORDER BY user_id", on: db)
     }
 
     /// Any one key, to tell whether the database has keys and whether a master key opens them.
-    static func any(on db: SQLiteConnection) throws -> (UserID, [UInt8])? {
+    public static func any(on db: SQLiteConnection) throws -> (UserID, [UInt8])? {
         try rows("SELECT user_id, wrapped_key FROM user_keys LIMIT 1", on: db).first
     }
 

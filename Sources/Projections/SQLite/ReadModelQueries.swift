@@ -328,4 +328,31 @@ public enum ReadModelQueries {
             }
         }
     }
+
+    /// Membership and usernames in one read transaction, with the checkpoint they reflect.
+    public static func membershipSnapshot(on db: SQLiteConnection) throws -> MembershipSnapshot {
+        try db.execute("BEGIN")
+        defer { try? db.execute("COMMIT") }
+        let position =
+            try db.scalarInt64("SELECT position FROM projection_checkpoints WHERE name = 'chat_read_model'") ?? 0
+        var chats = [ChatID: ChatState]()
+        var createdAt = [ChatID: String]()
+        let chatRows = try db.prepare("SELECT chat_id, kind, name, created_at FROM chats")
+        while try chatRows.step() {
+            let id = ChatID(chatRows.string(0))
+            chats[id] = ChatState(
+                chatID: id, kind: ChatState.Kind(rawValue: chatRows.string(1)) ?? .group,
+                name: chatRows.optionalString(2), members: [:])
+            createdAt[id] = chatRows.string(3)
+        }
+        let memberRows = try db.prepare("SELECT chat_id, user_id, role FROM members")
+        while try memberRows.step() {
+            chats[ChatID(memberRows.string(0))]?.members[UserID(memberRows.string(1))] =
+                MemberRole(rawValue: memberRows.string(2)) ?? .member
+        }
+        var usernames = [UserID: String]()
+        let userRows = try db.prepare("SELECT user_id, username FROM users")
+        while try userRows.step() { usernames[UserID(userRows.string(0))] = userRows.string(1) }
+        return MembershipSnapshot(position: position, chats: chats, createdAt: createdAt, usernames: usernames)
+    }
 }
