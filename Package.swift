@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "EventStore", targets: ["EventStore"]),
         .library(name: "Keyring", targets: ["Keyring"]),
         .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "PostgresBackend", targets: ["PostgresBackend"]),
         .library(name: "Gateway", targets: ["Gateway"]),
         .executable(name: "replay", targets: ["replay"]),
         .executable(name: "chat-gateway", targets: ["chat-gateway"]),
@@ -30,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         .systemLibrary(
@@ -71,6 +74,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PostgresBackend",
+            dependencies: [
+                "ChatDomain", "EventStore", "Keyring", "Projections", "JSON",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Gateway",
             dependencies: [
                 "ChatDomain", "EventStore", "Keyring", "Projections", "JSON",
@@ -88,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "chat-gateway",
             dependencies: [
-                "Gateway", "EventStore", "Keyring", "Projections",
+                "Gateway", "EventStore", "Keyring", "Projections", "PostgresBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

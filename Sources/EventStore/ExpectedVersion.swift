@@ -7,7 +7,7 @@ public enum ExpectedVersion: Sendable, Equatable, CustomStringConvertible {
     /// The stream's last event must have exactly this version.
     case exact(Int64)
 
-    func accepts(currentVersion: Int64) -> Bool {
+    public func accepts(currentVersion: Int64) -> Bool {
         switch self {
         case .any: true
         case .noStream: currentVersion == 0

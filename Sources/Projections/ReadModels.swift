@@ -144,4 +144,9 @@ public struct MessagePage: Sendable, Equatable {
     public var messages: [MessageView]
     /// Whether older messages exist before the first one.
     public var hasMore: Bool
+
+    public init(messages: [MessageView], hasMore: Bool) {
+        self.messages = messages
+        self.hasMore = hasMore
+    }
 }

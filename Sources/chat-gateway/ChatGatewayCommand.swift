@@ -2,8 +2,8 @@ public import ArgumentParser
 public import EventStore
 import Foundation
 import Gateway
-import Keyring
 public import Logging
+import PostgresBackend
 import Projections
 import ServiceLifecycle
 
@@ -22,12 +22,15 @@ struct ChatGatewayCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one (CHAT_PORT).")
     var port = Int(environment["CHAT_PORT"] ?? "") ?? 5000
 
-    @Option(help: "SQLite database, created on first start (CHAT_DB).")
+    @Option(
+        help:
+            "SQLite database file, created on first start, or a postgres://user[:password]@host[:port]/database URL shared by several gateways (CHAT_DB)."
+    )
     var db = environment["CHAT_DB"] ?? "./chat.db"
 
     @Option(
         help:
-            "Master key file wrapping every user's key, created (mode 0600) on first start; default: the database path + .key (CHAT_KEY_FILE)."
+            "Master key file wrapping every user's key, created (mode 0600) on first start; default: the SQLite path + .key; required with PostgreSQL, the same file for every gateway (CHAT_KEY_FILE)."
     )
     var keyFile: String?
 
@@ -75,13 +78,23 @@ struct ChatGatewayCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "chat-gateway")
         let metrics = GatewayMetrics()
-        // Before the database is opened (or created): a second server on it is refused.
-        let servingLock = try ServingLock.acquire(for: db)
-        let storage = try await ChatStorage.sqlite(
-            path: db, keyFile: keyFile ?? Self.environment["CHAT_KEY_FILE"],
-            configuration: .init(
-                durability: durability, commitDelayMicroseconds: commitDelayUs,
-                batchObserver: { metrics.recordCommit($0) }))
+        let keyFile = keyFile ?? Self.environment["CHAT_KEY_FILE"]
+        // A SQLite file is served by one process: a second server on it is refused, before
+        // the database is opened (or created).
+        let servingLock = PostgresURL.isPostgres(db) ? nil : try ServingLock.acquire(for: db)
+        let storage: ChatStorage
+        if PostgresURL.isPostgres(db) {
+            guard let keyFile else { throw PostgresBackendError.keyFileRequired }
+            storage = try await ChatStorage.postgres(
+                url: PostgresURL(db), keyFile: keyFile,
+                configuration: .init(batchObserver: { metrics.recordCommit($0) }), logger: logger)
+        } else {
+            storage = try await ChatStorage.sqlite(
+                path: db, keyFile: keyFile,
+                configuration: .init(
+                    durability: durability, commitDelayMicroseconds: commitDelayUs,
+                    batchObserver: { metrics.recordCommit($0) }))
+        }
         let server = GatewayServer(
             configuration: GatewayConfiguration(
                 host: host, port: port, maxMessageBytes: maxMessageBytes, maxConnections: maxConnections,

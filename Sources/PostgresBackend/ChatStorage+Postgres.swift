@@ -1,0 +1,39 @@
+import Keyring
+public import Logging
+public import Projections
+
+extension ChatStorage {
+    /// The shared backend: the log, the read model and the keys in one PostgreSQL database.
+    ///
+    /// - Parameters:
+    ///   - keyFile: the master key file; every gateway on the database needs the same one.
+    public static func postgres(
+        url: PostgresURL, keyFile: String, configuration: PostgresEventLog.Configuration = .init(),
+        logger: Logger = Logger(label: "chat.postgres")
+    ) async throws -> ChatStorage {
+        let store = PostgresUserKeyStore(url: url, logger: logger)
+        let keyring: Keyring
+        do {
+            keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try store.anyKey())
+        } catch {
+            store.close()
+            throw error
+        }
+        let log: PostgresEventLog
+        do {
+            log = try await PostgresEventLog.open(
+                url: url, configuration: configuration, projection: PostgresChatProjection(keyring: keyring),
+                logger: logger)
+        } catch {
+            store.close()
+            throw error
+        }
+        store.attach(log)
+        return ChatStorage(
+            log: log, readModel: PostgresChatReadModel(log: log), keyring: keyring,
+            close: {
+                await log.close()
+                store.close()
+            })
+    }
+}

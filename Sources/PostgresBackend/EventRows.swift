@@ -1,0 +1,61 @@
+import EventStore
+import Logging
+import PostgresNIO
+
+/// Reading and writing `events` rows.
+enum EventRows {
+    static let columns =
+        "position, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash"
+
+    /// Up to `limit` events after `position`, in order.
+    static func read(after position: Int64, limit: Int, on connection: PostgresConnection, logger: Logger)
+        async throws -> [RecordedEvent]
+    {
+        try await decode(
+            connection.query(
+                "SELECT \(unescaped: columns) FROM events WHERE position > \(position) ORDER BY position LIMIT \(limit)",
+                logger: logger))
+    }
+
+    /// Up to `limit` events of `stream` after `version`, in order.
+    static func readStream(
+        _ stream: String, after version: Int64, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [RecordedEvent] {
+        try await decode(
+            connection.query(
+                """
+                SELECT \(unescaped: columns) FROM events WHERE stream_id = \(stream) AND stream_version > \(version)
+                ORDER BY stream_version LIMIT \(limit)
+                """, logger: logger))
+    }
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {
+        var events = [RecordedEvent]()
+        for try await row in rows {
+            let (position, stream, version, type, schemaVersion, data, metadata, recordedAt, hash) = try row.decode(
+                (Int64, String, Int64, String, Int32, ByteBuffer, ByteBuffer, Int64, ByteBuffer).self)
+            events.append(
+                RecordedEvent(
+                    position: position, streamID: stream, streamVersion: version, type: type,
+                    schemaVersion: Int(schemaVersion), data: Array(data.readableBytesView),
+                    metadata: Array(metadata.readableBytesView), recordedAt: recordedAt,
+                    hash: Array(hash.readableBytesView)))
+        }
+        return events
+    }
+
+    /// Inserts `events` (consecutive positions) in one statement, whatever their number.
+    static func insert(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !events.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO events (\(unescaped: columns))
+            SELECT * FROM unnest(\(events.map(\.position))::int8[], \(events.map(\.streamID))::text[],
+                \(events.map(\.streamVersion))::int8[], \(events.map(\.type))::text[],
+                \(events.map { Int32($0.schemaVersion) })::int4[],
+                \(events.map { ByteBuffer(bytes: $0.data) })::bytea[],
+                \(events.map { ByteBuffer(bytes: $0.metadata) })::bytea[], \(events.map(\.recordedAt))::int8[],
+                \(events.map { ByteBuffer(bytes: $0.hash) })::bytea[])
+            """, logger: logger)
+    }
+}

@@ -1,0 +1,41 @@
+import Logging
+import PostgresNIO
+
+/// Listens on `chat_log` on a connection of its own and calls `wake` for each notification
+/// (one per transaction, carrying the new head), and once after every (re)connection.
+///
+/// LISTEN first, then catch up: a commit between the two is read by the catch-up, and one
+/// after it notifies. On a lost connection it reconnects with back-off, up to 2 s.
+struct NotificationFollower: Sendable {
+    let url: PostgresURL
+    let logger: Logger
+    let wake: @Sendable () -> Void
+
+    /// The channel every append transaction notifies.
+    static let channel = "chat_log"
+
+    func run() async {
+        var delay = Duration.milliseconds(50)
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: url.connectionConfiguration(), id: 1, logger: logger)
+                delay = .milliseconds(50)
+                do {
+                    try await connection.listen(on: Self.channel) { notifications in
+                        wake()
+                        for try await _ in notifications { wake() }
+                    }
+                } catch {
+                    logger.debug("listening stopped", metadata: ["chat.error": "\(error)"])
+                }
+                try? await connection.close()
+            } catch {
+                logger.debug("cannot listen yet", metadata: ["chat.error": "\(error)"])
+            }
+            guard !Task.isCancelled else { return }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(2))
+        }
+    }
+}

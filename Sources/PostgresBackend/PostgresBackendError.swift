@@ -1,0 +1,19 @@
+/// Why the PostgreSQL backend cannot be used.
+public enum PostgresBackendError: Error, Equatable, CustomStringConvertible {
+    case malformedURL(String)
+    /// The database was made by a newer version of the server.
+    case newerSchema(Int64)
+    /// A gateway on PostgreSQL needs the master key file every gateway shares.
+    case keyFileRequired
+
+    public var description: String {
+        switch self {
+        case .malformedURL(let url):
+            "\(url) is not a postgres://user[:password]@host[:port]/database URL"
+        case .newerSchema(let version):
+            "the database has chat schema version \(version), newer than this server knows"
+        case .keyFileRequired:
+            "a PostgreSQL database needs --key-file (CHAT_KEY_FILE): the master key file every gateway shares"
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import EventStore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The one task of a gateway that writes the log, and the only one that publishes to its tail.
+///
+/// Appends queue in `pending`; each transaction takes every queued append (up to the batch
+/// size), locks the head row, and reads what other gateways committed since this one last
+/// looked, so that the tail receives positions in order and without gaps. Between
+/// transactions it catches up with other gateways when asked (by a notification or the poll).
+///
+/// > Note: `@unchecked Sendable`: `pending`, `catchUpRequested` and `closed` are guarded by
+/// > `lock`; everything else is touched only by the task running ``run()``.
+final class PostgresGroupCommit: @unchecked Sendable {
+    struct PendingAppend {
+        var events: [NewEvent]
+        var stream: String
+        var expectedVersion: ExpectedVersion
+        var metadata: [UInt8]
+        var continuation: CheckedContinuation<AppendResult, any Error>
+    }
+
+    private let client: PostgresClient
+    private let projection: (any PostgresInlineProjection)?
+    private let tail: CommittedEventTail
+    private let maxBatchSize: Int
+    private let batchObserver: (@Sendable (CommitStatistics) -> Void)?
+    private let logger: Logger
+
+    private let lock = NSLock()
+    private var pending: [PendingAppend] = []
+    private var catchUpRequested = false
+    private var closed = false
+    private var foreignObservers: [@Sendable ([RecordedEvent]) -> Void] = []
+    private let wakeUps: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    /// Keeps `recorded_at` non-decreasing even if the wall clock steps back.
+    private var lastRecordedAt: Int64 = 0
+
+    init(
+        client: PostgresClient, projection: (any PostgresInlineProjection)?, tail: CommittedEventTail,
+        maxBatchSize: Int, batchObserver: (@Sendable (CommitStatistics) -> Void)?, logger: Logger
+    ) {
+        self.client = client
+        self.projection = projection
+        self.tail = tail
+        self.maxBatchSize = maxBatchSize
+        self.batchObserver = batchObserver
+        self.logger = logger
+        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func submit(_ append: PendingAppend) {
+        let accepted: Bool = lock.withLock {
+            guard !closed else { return false }
+            pending.append(append)
+            return true
+        }
+        guard accepted else { return append.continuation.resume(throwing: EventStoreError.closed) }
+        wake.yield()
+    }
+
+    /// Asks the writer to read what other gateways committed, when it is next idle.
+    func requestCatchUp() {
+        lock.withLock { catchUpRequested = true }
+        wake.yield()
+    }
+
+    func observeForeignAppends(_ observer: @escaping @Sendable ([RecordedEvent]) -> Void) {
+        lock.withLock { foreignObservers.append(observer) }
+    }
+
+    /// Refuses new appends; those queued still commit (or fail), then ``run()`` returns.
+    func close() {
+        lock.withLock { closed = true }
+        wake.finish()
+    }
+
+    /// Commits queued appends until closed and drained.
+    func run() async {
+        for await _ in wakeUps {
+            await drain()
+        }
+        await drain()
+    }
+
+    private func drain() async {
+        while true {
+            let (batch, catchUp): ([PendingAppend], Bool) = lock.withLock {
+                let taken = Array(pending.prefix(maxBatchSize))
+                pending.removeFirst(taken.count)
+                defer { catchUpRequested = false }
+                return (taken, catchUpRequested)
+            }
+            if !batch.isEmpty {
+                await commit(batch)
+            } else if catchUp {
+                do {
+                    try await client.withConnection { try await self.catchUp(on: $0) }
+                } catch {
+                    // The next notification, poll or commit tries again; nothing is lost meanwhile.
+                    logger.debug("catching up with the log failed", metadata: ["chat.error": "\(error)"])
+                }
+            } else {
+                return
+            }
+        }
+    }
+
+    /// Publishes what others committed after the tail's head: to the projection (for what
+    /// it keeps in memory), the tail and the observers, in order.
+    private func catchUp(on connection: PostgresConnection) async throws {
+        while true {
+            let events = try await EventRows.read(
+                after: tail.headPosition, limit: 512, on: connection, logger: logger)
+            guard !events.isEmpty else { return }
+            projection?.absorbForeign(events)
+            tail.publish(events)
+            lastRecordedAt = max(lastRecordedAt, events.last!.recordedAt)
+            for observer in lock.withLock({ foreignObservers }) { observer(events) }
+        }
+    }
+
+    private func commit(_ batch: [PendingAppend]) async {
+        var results: [Result<AppendResult, any Error>]
+        do {
+            results = try await client.withConnection { connection in
+                do {
+                    return try await self.transaction(batch, on: connection)
+                } catch let refusal as ProjectionRefusal {
+                    guard batch.count > 1 else {
+                        return [.failure(EventStoreError.rejectedByProjection(refusal.error))]
+                    }
+                    // One append of the batch is refused: find it by committing each alone.
+                    var results = [Result<AppendResult, any Error>]()
+                    for append in batch {
+                        do {
+                            results.append(contentsOf: try await self.transaction([append], on: connection))
+                        } catch let refusal as ProjectionRefusal {
+                            results.append(.failure(EventStoreError.rejectedByProjection(refusal.error)))
+                        }
+                    }
+                    return results
+                }
+            }
+        } catch {
+            // The transaction may or may not have committed (a lost connection during COMMIT):
+            // the next catch-up publishes whatever did, as events of another writer.
+            results = batch.map { _ in .failure(EventStoreError.storage(error)) }
+        }
+        var committed = 0
+        for case .success(let result) in results { committed += result.events.count }
+        batchObserver?(CommitStatistics(appends: batch.count, events: committed))
+        for (append, result) in zip(batch, results) { append.continuation.resume(with: result) }
+    }
+
+    /// A projection's refusal, which rolls the transaction back.
+    private struct ProjectionRefusal: Error {
+        var error: any Error
+    }
+
+    /// One transaction for `batch`: each append's result, or throws (rolled back).
+    private func transaction(_ batch: [PendingAppend], on connection: PostgresConnection) async throws
+        -> [Result<AppendResult, any Error>]
+    {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let (results, recorded) = try await appendLocked(batch, on: connection)
+            try await connection.query("COMMIT", logger: logger)
+            if let last = recorded.last { lastRecordedAt = last.recordedAt }
+            tail.publish(recorded)
+            return results
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    private func appendLocked(_ batch: [PendingAppend], on connection: PostgresConnection) async throws -> (
+        [Result<AppendResult, any Error>], [RecordedEvent]
+    ) {
+        // Every gateway's transaction takes this lock first: positions are assigned, and
+        // become visible, in commit order.
+        var head: (position: Int64, hash: [UInt8]) = (0, EventHash.genesis)
+        for try await (position, hash) in try await connection.query(
+            "SELECT last_position, last_hash FROM event_log_head WHERE id = 1 FOR UPDATE", logger: logger
+        ).decode((Int64, ByteBuffer).self) {
+            head = (position, Array(hash.readableBytesView))
+        }
+        if head.position > tail.headPosition { try await catchUp(on: connection) }
+        let streams = Array(Set(batch.map(\.stream)))
+        var versions = [String: Int64]()
+        for try await (stream, version) in try await connection.query(
+            "SELECT stream_id, max(stream_version) FROM events WHERE stream_id = ANY(\(streams)) GROUP BY stream_id",
+            logger: logger
+        ).decode((String, Int64).self) {
+            versions[stream] = version
+        }
+        let recordedAt = max(lastRecordedAt, Int64(Date().timeIntervalSince1970 * 1000))
+        var results = [Result<AppendResult, any Error>]()
+        var recorded = [RecordedEvent]()
+        for append in batch {
+            let current = versions[append.stream] ?? 0
+            guard append.expectedVersion.accepts(currentVersion: current) else {
+                results.append(
+                    .failure(
+                        EventStoreError.wrongExpectedVersion(
+                            stream: append.stream, expected: append.expectedVersion, actual: current)))
+                continue
+            }
+            var events = [RecordedEvent]()
+            var version = current
+            for event in append.events {
+                version += 1
+                let position = head.position + 1
+                let hash = EventHash.chain(
+                    previous: head.hash, position: position, streamID: append.stream, streamVersion: version,
+                    type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata: append.metadata,
+                    recordedAt: recordedAt)
+                events.append(
+                    RecordedEvent(
+                        position: position, streamID: append.stream, streamVersion: version, type: event.type,
+                        schemaVersion: event.schemaVersion, data: event.data, metadata: append.metadata,
+                        recordedAt: recordedAt, hash: hash))
+                head = (position, hash)
+            }
+            versions[append.stream] = version
+            recorded.append(contentsOf: events)
+            results.append(.success(AppendResult(events: events, streamVersion: version)))
+        }
+        guard !recorded.isEmpty else { return (results, recorded) }
+        try await EventRows.insert(recorded, on: connection, logger: logger)
+        if let projection {
+            do {
+                try await projection.apply(recorded, on: connection, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == nil {
+                throw error  // the connection failed, not the projection
+            } catch {
+                throw ProjectionRefusal(error: error)
+            }
+        }
+        // One notification per transaction, carrying only the new head (payloads are small,
+        // and NOTIFY takes a database-wide lock at commit).
+        try await connection.query(
+            """
+            WITH moved AS (UPDATE event_log_head SET last_position = \(head.position), last_hash = \(ByteBuffer(bytes: head.hash)) WHERE id = 1)
+            SELECT pg_notify('chat_log', \(String(head.position)))
+            """, logger: logger)
+        return (results, recorded)
+    }
+}

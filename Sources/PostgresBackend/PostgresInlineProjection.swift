@@ -1,0 +1,21 @@
+public import EventStore
+public import Logging
+public import PostgresNIO
+
+/// A read model in the log's PostgreSQL database, updated in the append's transaction
+/// (the PostgreSQL twin of ``InlineProjection``).
+///
+/// If `apply` throws, the batch is rolled back and its appends are tried one transaction
+/// each, so that only the one the projection refuses fails, with
+/// ``EventStoreError/rejectedByProjection(_:)``.
+public protocol PostgresInlineProjection: Sendable {
+    /// The position of the last event applied.
+    func checkpoint(on connection: PostgresConnection, logger: Logger) async throws -> Int64
+
+    /// Applies events in order and advances the checkpoint, in the caller's transaction.
+    func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws
+
+    /// Takes in events another gateway appended (and applied), so that what this process
+    /// holds in memory follows.
+    func absorbForeign(_ events: [RecordedEvent])
+}
