@@ -123,6 +123,23 @@ let package = Package(
             path: "Tests/ChatTestSupport",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "BackendTestSupport",
+            dependencies: [
+                "ChatTestSupport", "EventStore", "Keyring", "Projections", "PostgresBackend",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/BackendTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BackendConformanceTests",
+            dependencies: [
+                "BackendTestSupport", "ChatTestSupport", "ChatDomain", "EventStore", "Keyring", "Projections",
+                "PostgresBackend",
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "JSONTests",
             dependencies: ["JSON"],
@@ -147,6 +164,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "ChatDomain", "EventStore", "Keyring", "Projections", "Gateway", "ChatTestSupport", "JSON",
+                "BackendTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

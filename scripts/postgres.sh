@@ -26,6 +26,12 @@ as_postgres() {
 
 case "$command" in
   start)
+    # The server inherits every descriptor of this script: one left open from a caller (a
+    # test runner's output pipe) would keep that caller waiting for its end. Close them.
+    for fd in /proc/$$/fd/*; do
+      fd="${fd##*/}"
+      if (( fd > 2 )); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
     mkdir -p "$dir"
     [[ "$(id -u)" == 0 ]] && chown postgres "$dir"
     if [[ ! -f "$dir/PG_VERSION" ]]; then

@@ -32,4 +32,7 @@ public protocol EventLog: Sendable {
     /// Calls `observer` with the events other writers append, in order, once subscribers can
     /// see them, so that what a process caches can follow them.
     func observeForeignAppends(_ observer: @escaping @Sendable ([RecordedEvent]) -> Void)
+
+    /// Refuses new appends, waits for those in flight, and ends every subscription.
+    func close() async
 }

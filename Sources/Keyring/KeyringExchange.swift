@@ -1,4 +1,4 @@
-import ChatDomain
+public import ChatDomain
 import Crypto
 import Foundation
 
@@ -35,7 +35,7 @@ extension Keyring {
     }
 
     /// The keys of a keys file, wrapped by this keyring's master key.
-    func wrappedKeys(fromKeysFile text: String) throws -> [(UserID, [UInt8])] {
+    public func wrappedKeys(fromKeysFile text: String) throws -> [(UserID, [UInt8])] {
         try text.split(separator: "\n", omittingEmptySubsequences: true).enumerated().map { index, line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
                 let user = object["user_id"], let encoded = object["key"], let raw = Data(base64Encoded: encoded),

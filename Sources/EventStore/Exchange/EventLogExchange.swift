@@ -45,33 +45,20 @@ public enum EventLogExchange {
         from input: String, to path: String, batchSize: Int = 10_000, progress: (Int64) -> Void = { _ in }
     ) throws -> Int64 {
         guard !FileManager.default.fileExists(atPath: path) else { throw ImportError.destinationExists(path) }
-        var reader = try LineReader(path: input)
+        var reader = try ExportReader(path: input)
         do {
             let connection = try EventLogFile.create(path: path)
             try connection.execute("PRAGMA synchronous = NORMAL")
-            var verifier = HashChainVerifier()
-            var lineNumber = 0
-            var pending = 0
-            try connection.execute("BEGIN IMMEDIATE")
-            while let line = try reader.next() {
-                lineNumber += 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                let event: RecordedEvent
-                do { event = try EventLine.decode(line) } catch {
-                    throw ImportError.malformedLine(number: lineNumber, reason: error.reason)
+            while true {
+                let batch = try reader.nextBatch(limit: batchSize)
+                guard !batch.isEmpty else { break }
+                try connection.transaction {
+                    for event in batch { try EventLogFile.insertRecorded(event, on: connection) }
                 }
-                do { try verifier.check(event) } catch { throw ImportError.brokenChain(line: lineNumber, error) }
-                try EventLogFile.insertRecorded(event, on: connection)
-                pending += 1
-                if pending == batchSize {
-                    try connection.execute("COMMIT; BEGIN IMMEDIATE")
-                    pending = 0
-                    progress(verifier.lastPosition)
-                }
+                progress(reader.lastPosition)
             }
-            try connection.execute("COMMIT")
             try connection.execute("PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE)")
-            return verifier.lastPosition
+            return reader.lastPosition
         } catch {
             removeDatabase(at: path)
             throw error
