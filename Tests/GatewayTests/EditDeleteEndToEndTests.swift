@@ -1,3 +1,4 @@
+import BackendTestSupport
 import Foundation
 import Gateway
 import Testing
@@ -17,8 +18,8 @@ struct EditDeleteEndToEndTests {
     }
 
     /// A group of Alice (admin), Bob and Carol; Carol logged in once and went away.
-    func setup() async throws -> Setup {
-        let gateway = try await GatewayHarness.start()
+    func setup(backend: TestBackend) async throws -> Setup {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let alice = try await gateway.tcp()
         let bob = try await gateway.webSocket()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
@@ -58,8 +59,9 @@ struct EditDeleteEndToEndTests {
             ?? []
     }
 
-    @Test func anEditReachesTheOtherParticipantsAndTheHistoryShowsTheLatestText() async throws {
-        let s = try await setup()
+    @Test(arguments: TestBackend.allCases)
+    func anEditReachesTheOtherParticipantsAndTheHistoryShowsTheLatestText(backend: TestBackend) async throws {
+        let s = try await setup(backend: backend)
         let sent = try await command(
             ws: s.bob, #"{"type":"message","chat_id":"\#(s.groupID)","content":"see you at 5"}"#)
         let messageID = sent["message_id"] as! String
@@ -100,8 +102,9 @@ struct EditDeleteEndToEndTests {
         try await s.gateway.stop()
     }
 
-    @Test func onlyTheSenderEditsAndOnlyTheSenderOrAnAdminDeletes() async throws {
-        let s = try await setup()
+    @Test(arguments: TestBackend.allCases)
+    func onlyTheSenderEditsAndOnlyTheSenderOrAnAdminDeletes(backend: TestBackend) async throws {
+        let s = try await setup(backend: backend)
         let fromBob =
             try await command(ws: s.bob, #"{"type":"message","chat_id":"\#(s.groupID)","content":"bob's"}"#)[
                 "message_id"] as! String
@@ -147,8 +150,9 @@ struct EditDeleteEndToEndTests {
         try await s.gateway.stop()
     }
 
-    @Test func deletedMessagesAreNotUnreadAndResumeReplaysEditsAndDeletions() async throws {
-        let s = try await setup()
+    @Test(arguments: TestBackend.allCases)
+    func deletedMessagesAreNotUnreadAndResumeReplaysEditsAndDeletions(backend: TestBackend) async throws {
+        let s = try await setup(backend: backend)
         let kept =
             try await command(s.alice, #"{"type":"message","chat_id":"\#(s.groupID)","content":"kept"}"#)[
                 "message_id"] as! String

@@ -1,3 +1,4 @@
+import BackendTestSupport
 import Foundation
 import Gateway
 import Testing
@@ -5,8 +6,9 @@ import Testing
 /// The gateway over real loopback sockets, as clients see it.
 @Suite(.timeLimit(.minutes(1)))
 struct GatewayEndToEndTests {
-    @Test func bothFramingsShareOneChatWithPushes() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func bothFramingsShareOneChatWithPushes(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let alice = try await gateway.tcp()
         let bob = try await gateway.webSocket()
         #expect(try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#).isOK)
@@ -44,8 +46,9 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func theFirstByteDecidesEvenWhenItArrivesAlone() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func theFirstByteDecidesEvenWhenItArrivesAlone(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let http = try await gateway.tcp()
         try await http.write("G")
         try await http.write("ET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -65,8 +68,9 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func httpRoutesAnswerAndNeverDropSilently() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func httpRoutesAnswerAndNeverDropSilently(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         func get(_ path: String, headers: String = "") async throws -> String {
             let client = try await gateway.tcp()
             try await client.write("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\(headers)\r\n")
@@ -84,8 +88,9 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func metricsCountCommandsConnectionsAndEvents() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func metricsCountCommandsConnectionsAndEvents(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let client = try await gateway.tcp()
         _ = try await command(client, #"{"type":"ping"}"#)
         _ = try await command(client, #"{"type":"register","username":"alice","password":"password-1"}"#)
@@ -107,8 +112,10 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func ndjsonLinesFollowTheContract() async throws {
-        let gateway = try await GatewayHarness.start(configuration: GatewayConfiguration(port: 0, maxMessageBytes: 256))
+    @Test(arguments: TestBackend.allCases)
+    func ndjsonLinesFollowTheContract(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(
+            backend: backend, configuration: GatewayConfiguration(port: 0, maxMessageBytes: 256))
         let client = try await gateway.tcp()
         try await client.write(
             "\r\n\n" + #"{"type":"ping","request_id":1}"# + "\r\n" + "not json\n" + #"{"type":"get_user_chats"}"# + "\n"
@@ -122,8 +129,9 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func pipelinedCommandsAreAnsweredInOrderEvenAfterTheClientStopsSending() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func pipelinedCommandsAreAnsweredInOrderEvenAfterTheClientStopsSending(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let client = try await gateway.tcp()
         let lines = (1...20).map { #"{"type":"ping","request_id":\#($0)}"# }
         try await client.write(lines.joined(separator: "\n") + "\n")
@@ -134,9 +142,10 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func webSocketFramesFollowTheContract() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func webSocketFramesFollowTheContract(backend: TestBackend) async throws {
         let gateway = try await GatewayHarness.start(
-            configuration: GatewayConfiguration(port: 0, maxMessageBytes: 1024))
+            backend: backend, configuration: GatewayConfiguration(port: 0, maxMessageBytes: 1024))
 
         let fragmented = try await gateway.webSocket()
         try await fragmented.write(RawClient.frame(opcode: 0x1, payload: Array(#"{"type":"pi"#.utf8), fin: false))
@@ -175,8 +184,9 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func logoutEndsTheOtherSessionsOfThatTokenOnly() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func logoutEndsTheOtherSessionsOfThatTokenOnly(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let first = try await gateway.webSocket()
         #expect(try await command(ws: first, #"{"type":"register","username":"alice","password":"password-1"}"#).isOK)
         let token =
@@ -196,8 +206,9 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func anAddedMemberGetsBothMemberAddedAndChatNew() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func anAddedMemberGetsBothMemberAddedAndChatNew(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let alice = try await gateway.tcp()
         let carol = try await gateway.tcp()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
@@ -220,8 +231,9 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func everyPushReachesTheRightSessions() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func everyPushReachesTheRightSessions(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let alice = try await gateway.tcp()
         let bob = try await gateway.tcp()
         let bobsPhone = try await gateway.webSocket()
@@ -275,8 +287,9 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func clientsThatVanishMidFrameOrMidLineHurtNoOne() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func clientsThatVanishMidFrameOrMidLineHurtNoOne(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let halfFrame = try await gateway.webSocket()
         try await halfFrame.write(
             Array(RawClient.frame(opcode: 0x1, payload: Array(#"{"type":"ping"}"#.utf8)).prefix(5)))
@@ -293,8 +306,9 @@ struct GatewayEndToEndTests {
         try await gateway.stop()
     }
 
-    @Test func gracefulShutdownClosesWebSocketsWithGoingAway() async throws {
-        let gateway = try await GatewayHarness.start()
+    @Test(arguments: TestBackend.allCases)
+    func gracefulShutdownClosesWebSocketsWithGoingAway(backend: TestBackend) async throws {
+        let gateway = try await GatewayHarness.start(backend: backend)
         let client = try await gateway.webSocket()
         #expect(try await command(ws: client, #"{"type":"ping"}"#).isOK)
         try await gateway.stop()

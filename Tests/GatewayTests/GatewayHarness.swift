@@ -1,3 +1,4 @@
+import BackendTestSupport
 import ChatTestSupport
 import EventStore
 import Foundation
@@ -13,7 +14,8 @@ import ServiceLifecycle
 /// that shutdown takes the same path as SIGTERM.
 struct GatewayHarness {
     let directory: TemporaryDirectory
-    let log: SQLiteEventLog
+    let storage: ChatStorage
+    var log: any EventLog { storage.log }
     let server: GatewayServer
     let group: ServiceGroup
     let running: Task<Void, any Error>
@@ -21,32 +23,31 @@ struct GatewayHarness {
 
     /// `logs` captures everything the gateway logs, at every level.
     static func start(
-        configuration: GatewayConfiguration = GatewayConfiguration(port: 0), logs: CapturedLogs? = nil
+        backend: TestBackend = .sqlite, configuration: GatewayConfiguration = GatewayConfiguration(port: 0),
+        logs: CapturedLogs? = nil
     ) async throws -> GatewayHarness {
         let directory = try TemporaryDirectory()
         let metrics = GatewayMetrics()
-        let keyring = try Keyring.open(databasePath: directory.path("chat.db"))
-        let log = try await SQLiteEventLog.open(
-            path: directory.path("chat.db"), configuration: .init(batchObserver: { metrics.recordCommit($0) }),
-            projection: ChatProjection(keyring: keyring))
+        let storage = try await backend.storage(
+            at: backend.location(in: directory), keyFile: backend.keyFile(in: directory),
+            batchObserver: { metrics.recordCommit($0) })
         let logger = logs?.logger() ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let server = GatewayServer(
-            configuration: configuration, log: log,
-            service: ChatService(
-                storage: .sqlite(log: log, keyring: keyring), configuration: .init(passwordParameters: .fastForTesting)),
+            configuration: configuration, log: storage.log,
+            service: ChatService(storage: storage, configuration: .init(passwordParameters: .fastForTesting)),
             metrics: metrics,
             logger: logger)
         let group = ServiceGroup(services: [server], logger: logger)
         let running = Task { try await group.run() }
         guard let port = await server.port() else { throw TimedOut() }
         return GatewayHarness(
-            directory: directory, log: log, server: server, group: group, running: running, port: port)
+            directory: directory, storage: storage, server: server, group: group, running: running, port: port)
     }
 
     func stop() async throws {
         await group.triggerGracefulShutdown()
         try await running.value
-        await log.close()
+        await storage.close()
     }
 
     func tcp() async throws -> RawClient { try await RawClient.connect(port: port) }

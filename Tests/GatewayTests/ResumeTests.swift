@@ -1,3 +1,4 @@
+import BackendTestSupport
 import Foundation
 import Gateway
 import Testing
@@ -15,9 +16,9 @@ struct ResumeTests {
     }
 
     /// Alice and Bob in a direct chat; Bob logged in and gone.
-    func setup(window: Int = 65_536) async throws -> Setup {
+    func setup(backend: TestBackend, window: Int = 65_536) async throws -> Setup {
         let gateway = try await GatewayHarness.start(
-            configuration: GatewayConfiguration(port: 0, resumeWindowPushes: window))
+            backend: backend, configuration: GatewayConfiguration(port: 0, resumeWindowPushes: window))
         let alice = try await gateway.tcp()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobID =
@@ -45,9 +46,9 @@ struct ResumeTests {
         return seen
     }
 
-    @Test(arguments: [65_536, 2])
-    func aResumingSessionGetsWhatItMissedThenLiveWithoutDuplicates(window: Int) async throws {
-        let s = try await setup(window: window)
+    @Test(arguments: TestBackend.allCases, [65_536, 2])
+    func aResumingSessionGetsWhatItMissedThenLiveWithoutDuplicates(backend: TestBackend, window: Int) async throws {
+        let s = try await setup(backend: backend, window: window)
         var sent = [Int]()
         for index in 1...5 {
             sent.append(
@@ -74,8 +75,9 @@ struct ResumeTests {
         try await s.gateway.stop()
     }
 
-    @Test func resumeRacingWithNewMessagesHasNoGapAndNoDuplicate() async throws {
-        let s = try await setup()
+    @Test(arguments: TestBackend.allCases)
+    func resumeRacingWithNewMessagesHasNoGapAndNoDuplicate(backend: TestBackend) async throws {
+        let s = try await setup(backend: backend)
         let total = 60
         // Alice pipelines every send at once, so commits keep landing during Bob's catch-up.
         let sending = Task {
@@ -98,8 +100,9 @@ struct ResumeTests {
         try await s.gateway.stop()
     }
 
-    @Test func ownMessagesReachTheUsersOtherDevicesOnResume() async throws {
-        let s = try await setup()
+    @Test(arguments: TestBackend.allCases)
+    func ownMessagesReachTheUsersOtherDevicesOnResume(backend: TestBackend) async throws {
+        let s = try await setup(backend: backend)
         let phone = try await s.gateway.tcp()
         _ = try await command(phone, #"{"type":"auth","token":"\#(s.bobToken)"}"#)
         let mine =
@@ -113,8 +116,9 @@ struct ResumeTests {
         try await s.gateway.stop()
     }
 
-    @Test func sinceBeyondTheHeadReplaysNothingAndContinuesLive() async throws {
-        let s = try await setup()
+    @Test(arguments: TestBackend.allCases)
+    func sinceBeyondTheHeadReplaysNothingAndContinuesLive(backend: TestBackend) async throws {
+        let s = try await setup(backend: backend)
         let bob = try await s.gateway.tcp()
         #expect(
             try await command(bob, #"{"type":"auth","token":"\#(s.bobToken)","since":1000000}"#)["status"] as? String
