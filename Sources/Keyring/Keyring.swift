@@ -83,18 +83,22 @@ public final class Keyring: TextSealer, @unchecked Sendable {
 
     func key(for user: UserID) -> SymmetricKey? {
         if let cached = lock.withLock({ keys[user] }) { return cached }
-        guard let wrapped = try? lookupWrapped(user), let key = unwrap(wrapped, for: user) else { return nil }
+        guard store.looksUpSynchronously, let wrapped = try? store.wrappedKey(for: user) else { return nil }
+        return cache(wrapped, for: user)
+    }
+
+    /// Caches a key read from the store, unless the user was forgotten meanwhile.
+    func cache(_ wrapped: [UInt8], for user: UserID) -> SymmetricKey? {
+        guard let key = unwrap(wrapped, for: user) else { return nil }
         return lock.withLock {
-            // Forgotten meanwhile: stays forgotten.
             if let known = keys[user] { return known }
             keys[user] = .some(key)
             return key
         }
     }
 
-    private func lookupWrapped(_ user: UserID) throws -> [UInt8]? {
-        try store.wrappedKey(for: user)
-    }
+    /// Whether opening text by `user` needs a key this keyring has not read yet.
+    func lacksKey(for user: UserID) -> Bool { lock.withLock { keys[user] == nil } }
 
     func wrap(_ key: SymmetricKey, for user: UserID) throws -> [UInt8] {
         let box = try key.withUnsafeBytes { raw in
@@ -142,6 +146,14 @@ public final class Keyring: TextSealer, @unchecked Sendable {
         }
     }
 
+    /// The text of `sealed` if this process sealed it lately: no key is needed to open it.
+    func recentText(_ sealed: String, author: UserID, context: String) -> String? {
+        guard let recent = lock.withLock({ recentlySealed[Self.recentKey(sealed)] }), recent.sealed == sealed,
+            recent.author == author, recent.context == context
+        else { return nil }
+        return recent.text
+    }
+
     /// 12 bytes never handed out before, from the system's CSPRNG.
     private func freshNonce() -> [UInt8] {
         lock.withLock {
@@ -155,11 +167,7 @@ public final class Keyring: TextSealer, @unchecked Sendable {
     }
 
     public func open(_ sealed: String, author: UserID, context: String) -> String? {
-        if let recent = lock.withLock({ recentlySealed[Self.recentKey(sealed)] }), recent.sealed == sealed,
-            recent.author == author, recent.context == context
-        {
-            return recent.text
-        }
+        if let text = recentText(sealed, author: author, context: context) { return text }
         guard let key = key(for: author), let combined = Data(base64Encoded: sealed),
             let box = try? AES.GCM.SealedBox(combined: combined),
             let plain = try? AES.GCM.open(box, using: key, authenticating: Array(context.utf8))

@@ -12,28 +12,13 @@ extension ChatStorage {
         logger: Logger = Logger(label: "chat.postgres")
     ) async throws -> ChatStorage {
         let store = PostgresUserKeyStore(url: url, logger: logger)
-        let keyring: Keyring
-        do {
-            keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try store.anyKey())
-        } catch {
-            store.close()
-            throw error
-        }
-        let log: PostgresEventLog
-        do {
-            log = try await PostgresEventLog.open(
-                url: url, configuration: configuration, projection: PostgresChatProjection(keyring: keyring),
-                logger: logger)
-        } catch {
-            store.close()
-            throw error
-        }
+        let keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try await store.anyKey())
+        let log = try await PostgresEventLog.open(
+            url: url, configuration: configuration, projection: PostgresChatProjection(keyring: keyring),
+            logger: logger)
         store.attach(log)
         return ChatStorage(
-            log: log, readModel: PostgresChatReadModel(log: log), keyring: keyring,
-            close: {
-                await log.close()
-                store.close()
-            })
+            log: log, readModel: PostgresChatReadModel(log: log), keyring: keyring, typingRelay: log.typingRelay,
+            close: { await log.close() })
     }
 }

@@ -34,6 +34,21 @@ public struct PostgresChatProjection: PostgresInlineProjection {
         return position
     }
 
+    public func prepare(toApply events: [RecordedEvent], on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await keyring?.prefetchKeys(for: events) { users in
+            var keys = [(UserID, [UInt8])]()
+            for try await (user, wrapped) in try await connection.query(
+                "SELECT user_id, wrapped_key FROM user_keys WHERE user_id = ANY(\(users.map(\.rawValue)))",
+                logger: logger
+            ).decode((String, ByteBuffer).self) {
+                keys.append((UserID(user), Array(wrapped.readableBytesView)))
+            }
+            return keys
+        }
+    }
+
     /// Applies `events`, which come after the checkpoint (the log appends under the head
     /// lock, and catch-up reads from the checkpoint), and advances it.
     public func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {

@@ -21,13 +21,18 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         public var maximumConnections: Int
         /// How often to look for other gateways' commits without a notification. Defaults to 1 s.
         public var pollInterval: Duration
+        /// How long a command waits for a connection before it fails (`unavailable`): while
+        /// the server is down. Defaults to 3 s.
+        public var leaseTimeout: Duration
         /// Called after each transaction, before its appends are acknowledged.
         public var batchObserver: (@Sendable (CommitStatistics) -> Void)?
 
         public init(
             maxBatchSize: Int = 1024, tailCapacity: Int = 8192, maximumConnections: Int = 8,
-            pollInterval: Duration = .seconds(1), batchObserver: (@Sendable (CommitStatistics) -> Void)? = nil
+            pollInterval: Duration = .seconds(1), leaseTimeout: Duration = .seconds(3),
+            batchObserver: (@Sendable (CommitStatistics) -> Void)? = nil
         ) {
+            self.leaseTimeout = leaseTimeout
             self.maxBatchSize = maxBatchSize
             self.tailCapacity = tailCapacity
             self.maximumConnections = maximumConnections
@@ -39,10 +44,13 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
     public let url: PostgresURL
     let client: PostgresClient
     let logger: Logger
+    let leaseTimeout: Duration
     private let tail: CommittedEventTail
     private let writer: PostgresGroupCommit
     private let tasks: [Task<Void, Never>]
     private let clientTask: Task<Void, Never>
+    /// `typing` to and from the other gateways on this database.
+    let typingRelay: PostgresTypingRelay
 
     private init(
         url: PostgresURL, client: PostgresClient, clientTask: Task<Void, Never>, tail: CommittedEventTail,
@@ -54,7 +62,15 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         self.tail = tail
         self.writer = writer
         self.logger = logger
-        let listener = NotificationFollower(url: url, logger: logger) { [writer] in writer.requestCatchUp() }
+        self.leaseTimeout = configuration.leaseTimeout
+        let relay = PostgresTypingRelay(logger: logger) { [client, logger] payload in
+            _ = try await client.query(
+                "SELECT pg_notify(\(PostgresTypingRelay.channel), \(payload))", logger: logger)
+        }
+        self.typingRelay = relay
+        let listener = NotificationFollower(
+            url: url, logger: logger, wake: { [writer] in writer.requestCatchUp() },
+            typing: { relay.received($0) })
         let interval = configuration.pollInterval
         self.tasks = [
             Task { await writer.run() },
@@ -77,9 +93,13 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         url: PostgresURL, configuration: Configuration = Configuration(),
         projection: (any PostgresInlineProjection)? = nil, logger: Logger = Logger(label: "chat.postgres")
     ) async throws -> PostgresEventLog {
+        // The pool logs every failed connection attempt; while the server is down that is
+        // several a second. Commands failing as `unavailable` say enough.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .warning)
         let client = PostgresClient(
             configuration: url.clientConfiguration(maximumConnections: configuration.maximumConnections),
-            backgroundLogger: logger)
+            backgroundLogger: poolLogger)
         let clientTask = Task { await client.run() }
         let head: Int64
         do {
@@ -94,7 +114,8 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         }
         let tail = CommittedEventTail(head: head, capacity: configuration.tailCapacity)
         let writer = PostgresGroupCommit(
-            client: client, projection: projection, tail: tail, maxBatchSize: configuration.maxBatchSize,
+            client: client, leaseTimeout: configuration.leaseTimeout, projection: projection, tail: tail,
+            maxBatchSize: configuration.maxBatchSize,
             batchObserver: configuration.batchObserver, logger: logger)
         return PostgresEventLog(
             url: url, client: client, clientTask: clientTask, tail: tail, writer: writer,
@@ -113,6 +134,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
             while true {
                 let events = try await EventRows.read(after: checkpoint, limit: 1000, on: connection, logger: logger)
                 guard let last = events.last else { break }
+                try await projection.prepare(toApply: events, on: connection, logger: logger)
                 try await projection.apply(events, on: connection, logger: logger)
                 checkpoint = last.position
             }
@@ -177,9 +199,11 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
 
     /// Runs `body` on a pooled connection; PostgreSQL's failures become
     /// ``EventStoreError/storage(_:)``, which the gateway answers as `unavailable`.
-    public func storage<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    public func storage<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
         do {
-            return try await client.withConnection(body)
+            return try await client.withConnection(leaseTimeout: leaseTimeout, body)
         } catch let error as PSQLError {
             throw EventStoreError.storage(error)
         } catch let error as PostgresTransactionError {

@@ -13,7 +13,7 @@ import PostgresNIO
 /// > Note: `@unchecked Sendable`: `pending`, `catchUpRequested` and `closed` are guarded by
 /// > `lock`; everything else is touched only by the task running ``run()``.
 final class PostgresGroupCommit: @unchecked Sendable {
-    struct PendingAppend {
+    struct PendingAppend: Sendable {
         var events: [NewEvent]
         var stream: String
         var expectedVersion: ExpectedVersion
@@ -22,6 +22,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
     }
 
     private let client: PostgresClient
+    private let leaseTimeout: Duration
     private let projection: (any PostgresInlineProjection)?
     private let tail: CommittedEventTail
     private let maxBatchSize: Int
@@ -39,10 +40,12 @@ final class PostgresGroupCommit: @unchecked Sendable {
     private var lastRecordedAt: Int64 = 0
 
     init(
-        client: PostgresClient, projection: (any PostgresInlineProjection)?, tail: CommittedEventTail,
-        maxBatchSize: Int, batchObserver: (@Sendable (CommitStatistics) -> Void)?, logger: Logger
+        client: PostgresClient, leaseTimeout: Duration, projection: (any PostgresInlineProjection)?,
+        tail: CommittedEventTail, maxBatchSize: Int, batchObserver: (@Sendable (CommitStatistics) -> Void)?,
+        logger: Logger
     ) {
         self.client = client
+        self.leaseTimeout = leaseTimeout
         self.projection = projection
         self.tail = tail
         self.maxBatchSize = maxBatchSize
@@ -97,7 +100,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
                 await commit(batch)
             } else if catchUp {
                 do {
-                    try await client.withConnection { try await self.catchUp(on: $0) }
+                    try await client.withConnection(leaseTimeout: leaseTimeout) { try await self.catchUp(on: $0) }
                 } catch {
                     // The next notification, poll or commit tries again; nothing is lost meanwhile.
                     logger.debug("catching up with the log failed", metadata: ["chat.error": "\(error)"])
@@ -125,7 +128,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
     private func commit(_ batch: [PendingAppend]) async {
         var results: [Result<AppendResult, any Error>]
         do {
-            results = try await client.withConnection { connection in
+            results = try await client.withConnection(leaseTimeout: leaseTimeout) { connection in
                 do {
                     return try await self.transaction(batch, on: connection)
                 } catch let refusal as ProjectionRefusal {

@@ -12,6 +12,10 @@ public protocol PostgresInlineProjection: Sendable {
     /// The position of the last event applied.
     func checkpoint(on connection: PostgresConnection, logger: Logger) async throws -> Int64
 
+    /// Called before ``apply(_:on:logger:)`` with events this process did not append (a
+    /// catch-up): reads ahead what applying them needs (the keys of their authors).
+    func prepare(toApply events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws
+
     /// Applies events in order and advances the checkpoint, in the caller's transaction.
     func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws
 

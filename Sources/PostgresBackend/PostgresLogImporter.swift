@@ -24,19 +24,19 @@ public enum PostgresLogImporter {
     /// - Returns: the number of events imported.
     public static func importLog(
         from input: String, to url: PostgresURL, keyFile: String, keysIn: String? = nil, batchSize: Int = 5_000,
-        logger: Logger = Logger(label: "chat.postgres"), progress: @Sendable (Int64) -> Void = { _ in }
+        logger: Logger = Logger(label: "chat.postgres"), progress: @escaping @Sendable (Int64) -> Void = { _ in }
     ) async throws -> Int64 {
         let store = PostgresUserKeyStore(url: url, logger: logger)
-        defer { store.close() }
-        let keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try store.anyKey())
+        let keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try await store.anyKey())
         let keys = try keysIn.map { try keyring.wrappedKeys(fromKeysFile: String(contentsOfFile: $0, encoding: .utf8)) }
-        let reader = try ExportReader(path: input)
+        _ = try ExportReader(path: input)  // a missing or unreadable input fails before connecting
         let bare = try await PostgresEventLog.open(url: url, logger: logger)
         let count: Int64
         do {
             count = try await bare.storage { connection in
                 try await fill(
-                    connection, from: reader, keys: keys ?? [], url: url, batchSize: batchSize, logger: logger,
+                    connection, from: try ExportReader(path: input), keys: keys ?? [], url: url, batchSize: batchSize,
+                    logger: logger,
                     progress: progress)
             }
         } catch {

@@ -4,23 +4,20 @@ import Foundation
 public import Keyring
 public import Logging
 import NIOCore
-import NIOPosix
 import PostgresNIO
 
 /// The `user_keys` table in PostgreSQL.
 ///
-/// Writes run on the log's pooled connections, once ``attach(_:)`` names the log (the log's
-/// projection needs the keyring before the log is open). A lookup is synchronous (text is opened while
-/// events are decoded): it runs on a connection of its own and waits for its future, which
-/// completes on that connection's event loop, never on the waiting thread. The keyring caches
-/// what it reads, so lookups happen once per user and process.
+/// Keys are read ahead, in bulk (``Keyring/prefetchKeys(for:)``), never while an event is
+/// decoded: that may happen on an event loop, which must not wait on the network. Queries run
+/// on the log's pooled connections once ``attach(_:)`` names the log (the log's projection
+/// needs the keyring before the log is open).
 ///
-/// > Note: `@unchecked Sendable`: the lookup connection and the log are guarded by `lock`.
+/// > Note: `@unchecked Sendable`: the log is guarded by `lock`.
 public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
     let url: PostgresURL
     let logger: Logger
     private let lock = NSLock()
-    private var lookup: PostgresConnection?
     private var attachedLog: PostgresEventLog?
 
     public init(url: PostgresURL, logger: Logger) {
@@ -28,7 +25,7 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Makes writes go through `log`'s connections.
+    /// Makes queries go through `log`'s connections.
     public func attach(_ log: PostgresEventLog) {
         lock.withLock { attachedLog = log }
     }
@@ -40,47 +37,40 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
         }
     }
 
-    /// Any one key, to tell whether the database has keys; `nil` before the schema exists.
-    public func anyKey() throws -> (UserID, [UInt8])? {
-        try lock.withLock {
-            let connection = try lookupConnection()
-            let table = try connection.query("SELECT to_regclass('user_keys') IS NOT NULL").wait()
-            guard let exists = table.rows.first, try exists.decode(Bool.self) else { return nil }
-            let result = try connection.query("SELECT user_id, wrapped_key FROM user_keys LIMIT 1").wait()
-            guard let row = result.rows.first else { return nil }
-            let (user, wrapped) = try row.decode((String, ByteBuffer).self)
+    public var looksUpSynchronously: Bool { false }
+
+    public func wrappedKey(for user: UserID) throws -> [UInt8]? { nil }
+
+    /// Any one key, to tell whether the database has keys (on a connection of its own: the
+    /// log is not open yet); `nil` before the schema exists.
+    public func anyKey() async throws -> (UserID, [UInt8])? {
+        let connection = try await PostgresConnection.connect(
+            configuration: url.connectionConfiguration(), id: 2, logger: logger)
+        defer { Task { try? await connection.close() } }
+        for try await exists in try await connection.query(
+            "SELECT to_regclass('user_keys') IS NOT NULL", logger: logger
+        ).decode(Bool.self) where !exists {
+            return nil
+        }
+        for try await (user, wrapped) in try await connection.query(
+            "SELECT user_id, wrapped_key FROM user_keys LIMIT 1", logger: logger
+        ).decode((String, ByteBuffer).self) {
             return (UserID(user), Array(wrapped.readableBytesView))
         }
+        return nil
     }
 
-    public func wrappedKey(for user: UserID) throws -> [UInt8]? {
-        try lock.withLock {
-            do {
-                return try lookUp(user)
-            } catch {
-                // A connection lost (the server restarted): one more try on a new one.
-                lookup = nil
-                return try lookUp(user)
+    public func wrappedKeys(for users: [UserID]) async throws -> [(UserID, [UInt8])] {
+        let ids = users.map(\.rawValue)
+        return try await log.storage { [logger] db in
+            var keys = [(UserID, [UInt8])]()
+            for try await (user, wrapped) in try await db.query(
+                "SELECT user_id, wrapped_key FROM user_keys WHERE user_id = ANY(\(ids))", logger: logger
+            ).decode((String, ByteBuffer).self) {
+                keys.append((UserID(user), Array(wrapped.readableBytesView)))
             }
+            return keys
         }
-    }
-
-    private func lookupConnection() throws -> PostgresConnection {
-        if let lookup { return lookup }
-        let connection = try PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: url.connectionConfiguration(), id: 2,
-            logger: logger
-        ).wait()
-        lookup = connection
-        return connection
-    }
-
-    private func lookUp(_ user: UserID) throws -> [UInt8]? {
-        let result = try lookupConnection().query(
-            "SELECT wrapped_key FROM user_keys WHERE user_id = $1", [PostgresData(string: user.rawValue)]
-        ).wait()
-        guard let row = result.rows.first else { return nil }
-        return Array(try row.decode(ByteBuffer.self).readableBytesView)
     }
 
     public func storeKey(_ wrapped: [UInt8], for user: UserID) async throws -> [UInt8]? {
@@ -116,14 +106,5 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
             }
             return keys
         }
-    }
-
-    /// Closes the lookup connection.
-    public func close() {
-        let connection: PostgresConnection? = lock.withLock {
-            defer { lookup = nil }
-            return lookup
-        }
-        try? connection?.close().wait()
     }
 }

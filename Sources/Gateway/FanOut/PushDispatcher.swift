@@ -16,6 +16,7 @@ import Projections
 public final class PushDispatcher: Sendable {
     let log: any EventLog
     let readModel: any ChatReadModel
+    let typingRelay: (any TypingRelay)?
     /// Opens the text of `message:new` and `message:edited`, once per event.
     let keyring: Keyring
     let registry: SessionRegistry
@@ -26,12 +27,14 @@ public final class PushDispatcher: Sendable {
     let recentCapacity: Int
 
     init(
-        log: any EventLog, readModel: any ChatReadModel, keyring: Keyring, registry: SessionRegistry,
+        log: any EventLog, readModel: any ChatReadModel, typingRelay: (any TypingRelay)?, keyring: Keyring,
+        registry: SessionRegistry,
         metrics: GatewayMetrics, recentCapacity: Int,
         logger: Logger
     ) {
         self.log = log
         self.readModel = readModel
+        self.typingRelay = typingRelay
         self.keyring = keyring
         self.registry = registry
         self.metrics = metrics
@@ -82,6 +85,7 @@ public final class PushDispatcher: Sendable {
         }
         var events = log.subscribe(after: state.position).makeAsyncIterator()
         while let batch = try await events.nextBatch() {
+            await prefetchKeys(for: batch)
             shared.lock.withLock {
                 var outgoing = OutgoingPushes()
                 for recorded in batch {
@@ -107,6 +111,17 @@ public final class PushDispatcher: Sendable {
                 }
                 outgoing.send(metrics: metrics)
             }
+        }
+    }
+
+    /// The keys that opening these events' text needs, read ahead where the keyring cannot
+    /// look them up while planning (PostgreSQL). Without them the text would read as erased:
+    /// a failure is logged, and planning goes on with what is known.
+    private func prefetchKeys(for events: some Collection<RecordedEvent>) async {
+        do {
+            try await keyring.prefetchKeys(for: events)
+        } catch {
+            logger.warning("user keys not read", metadata: ["chat.error": "\(error)"])
         }
     }
 
@@ -188,6 +203,7 @@ public final class PushDispatcher: Sendable {
         while position < upTo {
             let events = try await log.read(after: position, limit: 2_000)
             guard !events.isEmpty else { break }
+            await prefetchKeys(for: events)
             for recorded in events where recorded.position <= upTo {
                 let planned = Self.plan(recorded, state: &state, opener: keyring)
                 if recorded.position > since {
@@ -336,13 +352,20 @@ public final class PushDispatcher: Sendable {
             audience: PushAudience(users), except: cause)
     }
 
-    /// Writes `typing` to the other participants' sessions; not logged, no position.
+    /// Writes `typing` to the other participants' sessions here and signals the other
+    /// gateways (``TypingRelay``); not logged, no position.
     func typing(chatID: ChatID, from user: UserID, to recipients: [UserID], except connection: ClientConnection) {
+        deliverTyping(chatID: chatID, from: user, to: recipients, except: connection.id)
+        typingRelay?.publish(chatID: chatID, from: user)
+    }
+
+    /// Writes `typing` to `recipients`' sessions on this gateway.
+    func deliverTyping(chatID: ChatID, from user: UserID, to recipients: [UserID], except connectionID: String?) {
         let bytes = ByteBuffer(
             bytes: PushEncoder.encode(
                 "typing", position: nil, payload: PushEncoder.Typing(chat_session_id: chatID, user_id: user)))
         for recipient in recipients {
-            for target in registry.connections(of: recipient) where target.id != connection.id {
+            for target in registry.connections(of: recipient) where target.id != connectionID {
                 target.push(bytes, at: nil)
             }
         }

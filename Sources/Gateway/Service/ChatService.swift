@@ -35,17 +35,20 @@ public final class ChatService: Sendable {
     /// Seals what users write before it is appended; the log's projection opens it with the same keys.
     public let keyring: Keyring
     let configuration: Configuration
+    /// `typing` to and from other gateways on the same database, if any.
+    public let typingRelay: (any TypingRelay)?
     /// One decision-and-append at a time per chat.
     let chatLocks = KeyedLock()
     /// What those decisions are made against.
     let chatStates = ChatStateCache()
 
     public init(
-        log: any EventLog, readModel: any ChatReadModel, keyring: Keyring,
+        log: any EventLog, readModel: any ChatReadModel, keyring: Keyring, typingRelay: (any TypingRelay)? = nil,
         configuration: Configuration = Configuration()
     ) {
         self.log = log
         self.readModel = readModel
+        self.typingRelay = typingRelay
         self.keyring = keyring
         self.configuration = configuration
         // Another process's appends change chats behind the cache's back: decisions that
@@ -60,7 +63,8 @@ public final class ChatService: Sendable {
     /// The service over one assembled backend.
     public convenience init(storage: ChatStorage, configuration: Configuration = Configuration()) {
         self.init(
-            log: storage.log, readModel: storage.readModel, keyring: storage.keyring, configuration: configuration)
+            log: storage.log, readModel: storage.readModel, keyring: storage.keyring, typingRelay: storage.typingRelay,
+            configuration: configuration)
     }
 
     /// Parses and executes one line or text frame.
@@ -185,5 +189,12 @@ public final class ChatService: Sendable {
             let others = state?.members.keys.filter { $0 != user }.sorted() ?? []
             return (Array("{}".utf8), .typing(chatID: chatID, from: user, to: others))
         }
+    }
+
+    /// Who receives `typing` from `user` in `chatID` (signalled by another gateway, which
+    /// checked that `user` may): the other members, as this gateway knows them.
+    func typingRecipients(in chatID: ChatID, from user: UserID) async -> [UserID] {
+        guard let state = try? await chatState(chatID)?.state, state.members[user] != nil else { return [] }
+        return state.members.keys.filter { $0 != user }.sorted()
     }
 }

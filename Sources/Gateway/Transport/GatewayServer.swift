@@ -46,8 +46,14 @@ public final class GatewayServer: Service, Sendable {
         self.service = service
         self.logger = logger
         dispatcher = PushDispatcher(
-            log: log, readModel: service.readModel, keyring: service.keyring, registry: registry, metrics: metrics,
-            recentCapacity: configuration.resumeWindowPushes, logger: logger)
+            log: log, readModel: service.readModel, typingRelay: service.typingRelay, keyring: service.keyring,
+            registry: registry, metrics: metrics, recentCapacity: configuration.resumeWindowPushes, logger: logger)
+        service.typingRelay?.observe { [service, dispatcher] chatID, user in
+            Task {
+                let recipients = await service.typingRecipients(in: chatID, from: user)
+                dispatcher.deliverTyping(chatID: chatID, from: user, to: recipients, except: nil)
+            }
+        }
         (stopping, stop) = AsyncStream.makeStream(of: Never.self)
         (listeningPorts, listening) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
     }

@@ -25,6 +25,13 @@ public final class SQLiteUserKeyStore: UserKeyStore, @unchecked Sendable {
         lock.withLock { self.log = log }
     }
 
+    /// A lookup reads the local file: quick enough to make while decoding.
+    public var looksUpSynchronously: Bool { true }
+
+    public func wrappedKeys(for users: [UserID]) async throws -> [(UserID, [UInt8])] {
+        try users.compactMap { user in try wrappedKey(for: user).map { (user, $0) } }
+    }
+
     public func wrappedKey(for user: UserID) throws -> [UInt8]? {
         try lock.withLock {
             if lookup == nil { lookup = try SQLiteConnection(path: databasePath, readOnly: true) }
