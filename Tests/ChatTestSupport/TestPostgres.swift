@@ -16,21 +16,30 @@ public enum TestPostgres {
         return URL(string: server)!.deletingLastPathComponent().appendingPathComponent(name).absoluteString
     }
 
-    /// Stops the server and starts it again on the same data, as an operator's restart would.
-    public static func restart() throws {
-        guard let directory = startedDirectory else { throw Failure("CHAT_TEST_POSTGRES_URL names a server not ours") }
-        _ = try script("stop", directory)
-        _ = try script("start", directory, port: startedPort)
-    }
+    /// A server of its own, for a test that stops and restarts it (the shared one serves
+    /// other tests meanwhile); removed when released.
+    public final class Cluster: Sendable {
+        public let url: String
+        let directory: String
+        let port: Int
 
-    public static func stop() throws {
-        guard let directory = startedDirectory else { throw Failure("CHAT_TEST_POSTGRES_URL names a server not ours") }
-        _ = try script("stop", directory)
-    }
+        public init() throws {
+            port = try freeLoopbackPort()
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "chat-tests-postgres-\(UUID().uuidString)"
+            ).path
+            url = try script("start", directory, port: port)
+        }
 
-    public static func start() throws {
-        guard let directory = startedDirectory else { throw Failure("CHAT_TEST_POSTGRES_URL names a server not ours") }
-        _ = try script("start", directory, port: startedPort)
+        /// A fast shutdown: the server ends every connection and stops.
+        public func stop() throws { try script("stop", directory) }
+
+        public func start() throws { try script("start", directory, port: port) }
+
+        deinit {
+            _ = try? script("stop", directory)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -39,18 +48,15 @@ public enum TestPostgres {
     }
 
     nonisolated(unsafe) private static var startedDirectory: String?
-    nonisolated(unsafe) private static var startedPort = 0
 
     private static let serverURL: Result<String, any Error> = Result {
         if let url = ProcessInfo.processInfo.environment["CHAT_TEST_POSTGRES_URL"], !url.isEmpty { return url }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "chat-tests-postgres-\(getpid())"
         ).path
-        // Outside the range of ephemeral ports, different for each test process.
-        let port = 20_000 + Int(getpid() % 10_000)
+        let port = try freeLoopbackPort()
         let url = try script("start", directory, port: port)
         startedDirectory = directory
-        startedPort = port
         atexit {
             if let directory = TestPostgres.startedDirectory {
                 _ = try? TestPostgres.script("stop", directory)

@@ -13,10 +13,11 @@ final class GatewayProcess: @unchecked Sendable {
     let port: Int
     private var killed = false
 
-    init(database: String) throws {
+    init(database: String, arguments: [String] = []) throws {
         process.executableURL = Self.executable
         // A load test pipelines far more than a client's default burst.
-        process.arguments = ["--db", database, "--port", "0", "--log-level", "info", "--rate-burst", "100000"]
+        process.arguments =
+            ["--db", database, "--port", "0", "--log-level", "info", "--rate-burst", "100000"] + arguments
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
@@ -32,6 +33,18 @@ final class GatewayProcess: @unchecked Sendable {
             let port = Int(seen[range].dropFirst("chat.port=".count))
         else { throw Exited(output: seen) }
         self.port = port
+        // Keep reading what it logs, so that it never blocks on a full pipe; with
+        // CHAT_TEST_GATEWAY_LOG=PREFIX, into PREFIX.PORT for a test being debugged.
+        let reading = stderr.fileHandleForReading
+        let copy = ProcessInfo.processInfo.environment["CHAT_TEST_GATEWAY_LOG"].flatMap {
+            _ = FileManager.default.createFile(atPath: $0 + ".\(port)", contents: nil)
+            return FileHandle(forWritingAtPath: $0 + ".\(port)")
+        }
+        reading.readabilityHandler = { handle in
+            let data = handle.availableData
+            copy?.write(data)
+            if data.isEmpty { handle.readabilityHandler = nil }
+        }
     }
 
     /// It ended before listening; `output` is what it wrote to stderr.
