@@ -113,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "replay",
             dependencies: [
-                "ChatDomain", "EventStore", "Keyring", "Projections",
+                "ChatDomain", "EventStore", "Keyring", "Projections", "PostgresBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

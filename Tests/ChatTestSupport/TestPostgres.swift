@@ -25,9 +25,10 @@ public enum TestPostgres {
 
         public init() throws {
             port = try freeLoopbackPort()
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "chat-tests-postgres-\(UUID().uuidString)"
-            ).path
+            directory =
+                FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "chat-tests-postgres-\(UUID().uuidString)"
+                ).path
             url = try script("start", directory, port: port)
         }
 

@@ -12,8 +12,9 @@ struct ScaleOutTests {
         let first = try await cluster.client()
         _ = try await command(first, #"{"type":"register","username":"alice","password":"password-1"}"#)
         _ = try await command(first, #"{"type":"register","username":"bob","password":"password-1"}"#)
-        let aliceToken = try await command(first, #"{"type":"login","username":"alice","password":"password-1"}"#)[
-            "token"] as! String
+        let aliceToken =
+            try await command(first, #"{"type":"login","username":"alice","password":"password-1"}"#)[
+                "token"] as! String
         var alice = [first]
         for _ in 0..<3 { alice.append(try await session(of: cluster, token: aliceToken)) }
         let bobFirst = try await cluster.client()
@@ -59,7 +60,9 @@ struct ScaleOutTests {
             let auth = try await command(client, #"{"type":"auth","token":"\#(bobToken)","since":\#(since)}"#)
             #expect(auth["status"] as? String == "ok")
             var replayed = [String]()
-            for _ in missed { replayed.append(try await nextPush("message:new", on: client)["payload"].flatMap(id) ?? "") }
+            for _ in missed {
+                replayed.append(try await nextPush("message:new", on: client)["payload"].flatMap(id) ?? "")
+            }
             #expect(replayed == missed, "round \(round)")
             resumed.append(client)
         }
@@ -83,11 +86,13 @@ struct ScaleOutTests {
         _ = try await command(setup, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobRegistered = try await command(setup, #"{"type":"register","username":"bob","password":"password-1"}"#)
         let bobID = try #require(bobRegistered["user_id"] as? String, "\(bobRegistered)")
-        let aliceToken = try await command(setup, #"{"type":"login","username":"alice","password":"password-1"}"#)[
-            "token"] as! String
+        let aliceToken =
+            try await command(setup, #"{"type":"login","username":"alice","password":"password-1"}"#)[
+                "token"] as! String
         let bobLogin = try await cluster.client()
-        let bobToken = try await command(bobLogin, #"{"type":"login","username":"bob","password":"password-1"}"#)[
-            "token"] as! String
+        let bobToken =
+            try await command(bobLogin, #"{"type":"login","username":"bob","password":"password-1"}"#)[
+                "token"] as! String
         let chatID = try await command(setup, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
         await setup.close()
         await bobLogin.close()

@@ -162,4 +162,5 @@ final class BatchCounter: @unchecked Sendable {
         }
     }
     var mean: Double { lock.withLock { batches == 0 ? 0 : Double(appends) / Double(batches) } }
+    func reset() { lock.withLock { (batches, appends) = (0, 0) } }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import PostgresBackend
 import Projections
 
 @main
@@ -10,10 +11,11 @@ struct ChatBenchmarks: AsyncParsableCommand {
         abstract: "Event store benchmarks, each beside a raw-SQLite baseline measured in the same run.")
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case appends, rebuild, queries, parsing, sealing, all
+        case appends, rebuild, queries, parsing, sealing, postgres, all
     }
 
-    @Argument(help: "appends, rebuild, queries, parsing, sealing or all.") var suite: Suite = .all
+    @Argument(help: "appends, rebuild, queries, parsing, sealing, postgres (needs --postgres-url) or all.")
+    var suite: Suite = .all
     @Option(help: "Scratch directory for databases.") var directory = "/tmp/chat-benchmarks"
     @Option(help: "Runs per measurement; the median is reported.") var runs = 3
     @Option(help: "Appends per run at each concurrency.") var appends = 20_000
@@ -21,11 +23,17 @@ struct ChatBenchmarks: AsyncParsableCommand {
     @Option(help: "Samples per query.") var samples = 1_000
     @Option(help: "Iterations per parsing run.") var parseIterations = 200_000
     @Option(help: "Messages in each log the sealing suite rebuilds.") var sealingMessages = 200_000
+    @Option(help: "A PostgreSQL database the postgres suite may empty (its tables are dropped).")
+    var postgresURL: String?
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if suite == .appends || suite == .all {
             try await AppendBenchmark(directory: directory, runs: runs, appends: appends).run()
+        }
+        if suite == .postgres {
+            guard let postgresURL else { throw ValidationError("the postgres suite needs --postgres-url") }
+            return try await PostgresAppendBenchmark(url: PostgresURL(postgresURL), runs: runs, appends: appends).run()
         }
         if suite == .parsing || suite == .all { try ParsingBenchmark(runs: runs, iterations: parseIterations).run() }
         if suite == .sealing || suite == .all {
