@@ -1,14 +1,21 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import PostgresBackend
 
-struct StatsCommand: ParsableCommand {
+struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats", abstract: "Events by type, streams, head position and database size.")
 
-    @Option(help: "The chat database.") var db: String
+    @Option(help: "The chat database: a SQLite file or a postgres:// URL.") var db: String
 
-    func run() throws {
+    func run() async throws {
+        if PostgresURL.isPostgres(db) {
+            let statistics = try await PostgresLogStatistics.read(from: PostgresURL(db))
+            return report(
+                head: statistics.head, byType: statistics.eventsByType.map { ($0.type, $0.count) },
+                streams: statistics.streams, size: "\(statistics.databaseBytes) bytes (the whole PostgreSQL database)")
+        }
         let connection = try openDatabase(db)
         let byType = try connection.prepare(
             "SELECT type, count(*) FROM events GROUP BY type ORDER BY count(*) DESC, type")
@@ -21,10 +28,15 @@ struct StatsCommand: ParsableCommand {
             * (try connection.scalarInt64("PRAGMA page_size") ?? 0)
         let walBytes = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int64) ?? 0
 
+        report(
+            head: head, byType: rows, streams: streams, size: "\(pageBytes) bytes (+ \(walBytes) bytes of WAL)")
+    }
+
+    private func report(head: Int64, byType rows: [(String, Int64)], streams: Int64, size: String) {
         print("head position: \(head)")
         print("events:        \(rows.reduce(0) { $0 + $1.1 })")
         print("streams:       \(streams)")
-        print("database size: \(pageBytes) bytes (+ \(walBytes) bytes of WAL)")
+        print("database size: \(size)")
         print("events by type:")
         let width = rows.map(\.0.count).max() ?? 0
         for (type, count) in rows {

@@ -48,6 +48,14 @@ import Testing
         await postgres.close()
         #expect(answers.lines == expected.lines)
 
+        // `stats` reads the same log on both.
+        let sqliteStats = try ToolRun.run("replay", ["stats", "--db", sqlitePath])
+        let postgresStats = try ToolRun.run("replay", ["stats", "--db", url])
+        #expect(postgresStats.status == 0, "\(postgresStats.stderr)")
+        #expect(
+            sqliteStats.stdout.split(separator: "\n").filter { !$0.hasPrefix("database size") }
+                == postgresStats.stdout.split(separator: "\n").filter { !$0.hasPrefix("database size") })
+
         // A second import into the same database is refused and changes nothing.
         let twice = try ToolRun.run(
             "replay", ["import", "--db", url, "--in", exported, "--key-file", pgKey])
