@@ -28,6 +28,7 @@ GATEWAY=.build/release/chat-gateway
 BENCH=Benchmarks/.build/release/chat-bench
 
 DIR=$(mktemp -d /tmp/scale-out-bench-db.XXXXXX)
+chmod 755 "$DIR"  # the PostgreSQL server runs as its own user
 PIDS=()
 stop_all() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done

@@ -93,10 +93,12 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         url: PostgresURL, configuration: Configuration = Configuration(),
         projection: (any PostgresInlineProjection)? = nil, logger: Logger = Logger(label: "chat.postgres")
     ) async throws -> PostgresEventLog {
-        // The pool logs every failed connection attempt; while the server is down that is
-        // several a second. Commands failing as `unavailable` say enough.
+        // The pool logs every failed connection attempt (several a second while the server
+        // is down: commands failing as `unavailable` say enough), and warns of a lease made
+        // before its run loop started, which then waits for it: the first lease here races
+        // with the task that starts it, harmlessly.
         var poolLogger = logger
-        poolLogger.logLevel = max(logger.logLevel, .warning)
+        poolLogger.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(
             configuration: url.clientConfiguration(maximumConnections: configuration.maximumConnections),
             backgroundLogger: poolLogger)
