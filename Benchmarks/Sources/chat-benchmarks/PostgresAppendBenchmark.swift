@@ -15,11 +15,31 @@ struct PostgresAppendBenchmark {
     let url: PostgresURL
     let runs: Int
     let appends: Int
-    let concurrencies = [1, 8, 64, 512]
+    /// One appender alone waits a whole transaction per append: too slow to be worth the minutes.
+    let concurrencies = [8, 64, 512]
     let chat = SyntheticChat(userCount: 2_560, chatCount: 512)
     let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
+    /// Sequential `SELECT 1` round trips on one connection: the floor under every statement
+    /// the log's transaction makes.
+    func roundTrip() async throws -> Duration {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: url.host, port: url.port, username: url.username, password: url.password,
+                database: url.database, tls: .disable),
+            id: 1, logger: logger)
+        let count = 2_000
+        let start = ContinuousClock.now
+        for _ in 0..<count {
+            for try await _ in try await connection.query("SELECT 1", logger: logger).decode(Int32.self) {}
+        }
+        let elapsed = (ContinuousClock.now - start) / count
+        try await connection.close()
+        return elapsed
+    }
+
     func run() async throws {
+        print("round trip: \(try await roundTrip())")
         print("## PostgreSQL appends (\(appends) per run, median of \(runs)), \(url.redacted)")
         print("| appenders | appends/s | mean batch | raw unnest rows/s | ratio |")
         print("|---:|---:|---:|---:|---:|")
