@@ -18,12 +18,7 @@ public enum PostgresLogExporter {
             while true {
                 let events = try await log.read(after: position, limit: batchSize)
                 guard let last = events.last else { break }
-                var chunk = [UInt8]()
-                for event in events {
-                    chunk.append(contentsOf: try EventLine.encode(event))
-                    chunk.append(UInt8(ascii: "\n"))
-                }
-                try output.write(contentsOf: chunk)
+                try output.write(contentsOf: EventLogExchange.lines(events))
                 position = last.position
                 count += Int64(events.count)
             }

@@ -63,13 +63,8 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
     public func wrappedKeys(for users: [UserID]) async throws -> [(UserID, [UInt8])] {
         let ids = users.map(\.rawValue)
         return try await log.storage { [logger] db in
-            var keys = [(UserID, [UInt8])]()
-            for try await (user, wrapped) in try await db.query(
-                "SELECT user_id, wrapped_key FROM user_keys WHERE user_id = ANY(\(ids))", logger: logger
-            ).decode((String, ByteBuffer).self) {
-                keys.append((UserID(user), Array(wrapped.readableBytesView)))
-            }
-            return keys
+            try await Self.keys(
+                db.query("SELECT user_id, wrapped_key FROM user_keys WHERE user_id = ANY(\(ids))", logger: logger))
         }
     }
 
@@ -98,13 +93,17 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
 
     public func allKeys() async throws -> [(UserID, [UInt8])] {
         try await log.storage { [logger] db in
-            var keys = [(UserID, [UInt8])]()
-            for try await (user, wrapped) in try await db.query(
-                "SELECT user_id, wrapped_key FROM user_keys ORDER BY user_id COLLATE \"C\"", logger: logger
-            ).decode((String, ByteBuffer).self) {
-                keys.append((UserID(user), Array(wrapped.readableBytesView)))
-            }
-            return keys
+            try await Self.keys(
+                db.query("SELECT user_id, wrapped_key FROM user_keys ORDER BY user_id COLLATE \"C\"", logger: logger))
         }
+    }
+
+    /// Rows of `(user_id, wrapped_key)`.
+    private static func keys(_ rows: PostgresRowSequence) async throws -> [(UserID, [UInt8])] {
+        var keys = [(UserID, [UInt8])]()
+        for try await (user, wrapped) in rows.decode((String, ByteBuffer).self) {
+            keys.append((UserID(user), Array(wrapped.readableBytesView)))
+        }
+        return keys
     }
 }

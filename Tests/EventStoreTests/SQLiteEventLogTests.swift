@@ -8,50 +8,8 @@ import Testing
     let directory: TemporaryDirectory
     init() throws { directory = try TemporaryDirectory() }
 
-    @Test func appendedEventsReadBackInOrderWithAValidHashChain() async throws {
-        let log = try await SQLiteEventLog.open(path: directory.path("log.db"))
-        let first = try await log.append(
-            [event("a", #"{"n":1}"#), event("b", #"{"n":2}"#)], to: "s1", expectedVersion: .noStream,
-            metadata: EventMetadata(actor: "u1"))
-        let second = try await log.append([event("c", #"{"n":3}"#)], to: "s2", expectedVersion: .any, metadata: .init())
-        #expect(first.events.map(\.position) == [1, 2])
-        #expect(first.streamVersion == 2)
-        #expect(second.events.map(\.position) == [3])
-
-        let all = try await log.read(after: 0, limit: 100)
-        #expect(all.map(\.type) == ["a", "b", "c"])
-        #expect(all.map(\.streamVersion) == [1, 2, 1])
-        var previous = EventHash.genesis
-        for recorded in all {
-            #expect(recorded.hash == EventHash.expected(for: recorded, previous: previous))
-            previous = recorded.hash
-        }
-        #expect(all[0].decodedMetadata.actor == "u1")
-        #expect(try await log.readStream("s1", after: 1, limit: 10).map(\.type) == ["b"])
-        #expect(try await log.headPosition() == 3)
-        #expect(try await log.read(after: 1, limit: 1).map(\.position) == [2])
-        await log.close()
-    }
-
-    @Test func aStaleExpectedVersionIsATypedConflictAndAppendsNothing() async throws {
-        let log = try await SQLiteEventLog.open(path: directory.path("log.db"))
-        _ = try await log.append([event("a", "{}")], to: "s", expectedVersion: .noStream, metadata: .init())
-        await #expect {
-            _ = try await log.append([event("b", "{}")], to: "s", expectedVersion: .noStream, metadata: .init())
-        } throws: { error in
-            guard case EventStoreError.wrongExpectedVersion(let stream, .noStream, let actual) = error else {
-                return false
-            }
-            return stream == "s" && actual == 1
-        }
-        await #expect(throws: EventStoreError.self) {
-            _ = try await log.append([event("b", "{}")], to: "s", expectedVersion: .exact(5), metadata: .init())
-        }
-        let appended = try await log.append([event("b", "{}")], to: "s", expectedVersion: .exact(1), metadata: .init())
-        #expect(appended.streamVersion == 2)
-        #expect(try await log.headPosition() == 2)
-        await log.close()
-    }
+    // Order, the hash chain and conflicts are checked on every backend by
+    // `EventLogConformanceTests`; what follows is particular to the SQLite log.
 
     @Test func oneFailingAppendDoesNotFailItsBatchNeighbours() async throws {
         let batches = BatchSizes()

@@ -26,15 +26,20 @@ public enum EventLogExchange {
         while true {
             let events = try EventLogFile.read(after: position, limit: batchSize, on: connection)
             guard let last = events.last else { return count }
-            var chunk = [UInt8]()
-            for event in events {
-                chunk.append(contentsOf: try EventLine.encode(event))
-                chunk.append(UInt8(ascii: "\n"))
-            }
-            try output.write(contentsOf: chunk)
+            try output.write(contentsOf: lines(events))
             position = last.position
             count += Int64(events.count)
         }
+    }
+
+    /// Events as export lines, each ending in a newline: what every backend's export writes.
+    public static func lines(_ events: [RecordedEvent]) throws -> [UInt8] {
+        var chunk = [UInt8]()
+        for event in events {
+            chunk.append(contentsOf: try EventLine.encode(event))
+            chunk.append(UInt8(ascii: "\n"))
+        }
+        return chunk
     }
 
     /// Reads `input` into a new log at `path`, checking the chain line by line.
