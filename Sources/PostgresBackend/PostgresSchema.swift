@@ -35,6 +35,19 @@ enum PostgresSchema {
             UNIQUE (stream_id, stream_version)
         )
         """,
+        // History is never rewritten: what an auditor verifies is what was appended (erasure
+        // destroys keys, not events).
+        """
+        CREATE OR REPLACE FUNCTION chat_events_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'the event log is append-only';
+        END
+        $$
+        """,
+        """
+        CREATE OR REPLACE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION chat_events_are_append_only()
+        """,
         // One row: the last position and hash. Every append transaction locks it first, so
         // positions are assigned, and become visible, in commit order.
         """

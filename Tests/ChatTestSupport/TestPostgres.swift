@@ -16,6 +16,11 @@ public enum TestPostgres {
         return URL(string: server)!.deletingLastPathComponent().appendingPathComponent(name).absoluteString
     }
 
+    /// Runs one statement with `psql` on `url`: its exit status and everything it printed.
+    public static func psql(_ url: String, _ statement: String) throws -> (status: Int32, output: String) {
+        try run("/usr/bin/env", ["psql", "-X", "-q", "-t", "-d", url, "-c", statement])
+    }
+
     /// A server of its own, for a test that stops and restarts it (the shared one serves
     /// other tests meanwhile); removed when released.
     public final class Cluster: Sendable {
