@@ -142,6 +142,9 @@ final class PostgresGroupCommit: @unchecked Sendable {
                             results.append(contentsOf: try await self.transaction([append], on: connection))
                         } catch let refusal as ProjectionRefusal {
                             results.append(.failure(EventStoreError.rejectedByProjection(refusal.error)))
+                        } catch {
+                            // This one alone fails: those already committed stay acknowledged.
+                            results.append(.failure(EventStoreError.storage(error)))
                         }
                     }
                     return results
