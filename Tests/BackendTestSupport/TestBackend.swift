@@ -9,6 +9,9 @@ public enum TestBackend: String, CaseIterable, Sendable {
     case sqlite
     case postgres
 
+    /// Connections per test's pool: the suites run in parallel on one server.
+    static let poolSize = 4
+
     /// Where a test's database lives: a file in `directory`, or a fresh PostgreSQL database.
     public func location(in directory: TemporaryDirectory) throws -> String {
         switch self {
@@ -30,7 +33,8 @@ public enum TestBackend: String, CaseIterable, Sendable {
                 path: location, keyFile: keyFile, configuration: .init(batchObserver: batchObserver))
         case .postgres:
             try await ChatStorage.postgres(
-                url: PostgresURL(location), keyFile: keyFile, configuration: .init(batchObserver: batchObserver),
+                url: PostgresURL(location), keyFile: keyFile,
+                configuration: .init(maximumConnections: Self.poolSize, batchObserver: batchObserver),
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
     }
@@ -44,7 +48,8 @@ public enum TestBackend: String, CaseIterable, Sendable {
             try await SQLiteEventLog.open(path: location, configuration: .init(batchObserver: batchObserver))
         case .postgres:
             try await PostgresEventLog.open(
-                url: PostgresURL(location), configuration: .init(batchObserver: batchObserver),
+                url: PostgresURL(location),
+                configuration: .init(maximumConnections: Self.poolSize, batchObserver: batchObserver),
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
     }

@@ -5,7 +5,7 @@ import Testing
 
 /// `edit_message`, `delete_message` and their pushes (protocol §9) over real sockets: Alice on
 /// raw TCP, Bob on WebSocket, Carol a group member who is offline and resumes.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct EditDeleteEndToEndTests {
     struct Setup {
         var gateway: GatewayHarness

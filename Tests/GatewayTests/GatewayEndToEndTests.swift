@@ -4,7 +4,7 @@ import Gateway
 import Testing
 
 /// The gateway over real loopback sockets, as clients see it.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct GatewayEndToEndTests {
     @Test(arguments: TestBackend.allCases)
     func bothFramingsShareOneChatWithPushes(backend: TestBackend) async throws {

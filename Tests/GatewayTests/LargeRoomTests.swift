@@ -3,7 +3,7 @@ import Testing
 
 /// A group created with many members at once: one `chat:new` each, the same group for all,
 /// and a resume inside it replays exactly what the resuming member missed.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct LargeRoomTests {
     static let memberCount = 40
 

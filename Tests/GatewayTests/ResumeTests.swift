@@ -4,7 +4,7 @@ import Gateway
 import Testing
 
 /// `auth` with `since`: every missed push in log order, then live, no gap, no duplicate.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct ResumeTests {
     struct Setup {
         var gateway: GatewayHarness
