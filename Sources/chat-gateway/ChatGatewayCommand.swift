@@ -34,7 +34,10 @@ struct ChatGatewayCommand: AsyncParsableCommand {
     )
     var keyFile: String?
 
-    @Option(help: "full: commits survive power loss; normal: survive a crash (CHAT_DURABILITY).")
+    @Option(
+        help:
+            "SQLite only — full: commits survive power loss; normal: survive a crash. PostgreSQL commits with synchronous_commit=on (CHAT_DURABILITY)."
+    )
     var durability = Durability(rawValue: environment["CHAT_DURABILITY"] ?? "") ?? .full
 
     @Option(help: "Largest WebSocket message or NDJSON line in bytes (CHAT_MAX_MESSAGE_BYTES).")
@@ -57,7 +60,7 @@ struct ChatGatewayCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Microseconds an append may wait for others to share its fsync while appends keep coming; 0: never (CHAT_COMMIT_DELAY_US)."
+            "SQLite only: microseconds an append may wait for others to share its fsync while appends keep coming; 0: never (CHAT_COMMIT_DELAY_US)."
     )
     var commitDelayUs = Int(environment["CHAT_COMMIT_DELAY_US"] ?? "") ?? CommitDelay.defaultMicroseconds
 
