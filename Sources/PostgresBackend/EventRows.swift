@@ -58,4 +58,17 @@ enum EventRows {
                 \(events.map { ByteBuffer(bytes: $0.hash) })::bytea[])
             """, logger: logger)
     }
+
+    /// Moves the head row to the last event appended and notifies every gateway, in the
+    /// caller's transaction: one notification per transaction, carrying only the new head
+    /// (payloads are small, and NOTIFY takes a database-wide lock at commit).
+    static func moveHead(to position: Int64, hash: [UInt8], on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await connection.query(
+            """
+            WITH moved AS (UPDATE event_log_head SET last_position = \(position), last_hash = \(ByteBuffer(bytes: hash)) WHERE id = 1)
+            SELECT pg_notify(\(NotificationFollower.channel), \(String(position)))
+            """, logger: logger)
+    }
 }

@@ -25,13 +25,8 @@ public struct PostgresChatProjection: PostgresInlineProjection {
     }
 
     public func checkpoint(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        var position: Int64 = 0
-        for try await stored in try await connection.query(
-            "SELECT position FROM projection_checkpoints WHERE name = \(Self.checkpointName)", logger: logger
-        ).decode(Int64.self) {
-            position = stored
-        }
-        return position
+        try await connection.firstInt64(
+            "SELECT position FROM projection_checkpoints WHERE name = \(Self.checkpointName)", logger: logger) ?? 0
     }
 
     public func prepare(toApply events: [RecordedEvent], on connection: PostgresConnection, logger: Logger)

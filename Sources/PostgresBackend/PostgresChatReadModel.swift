@@ -345,14 +345,11 @@ public struct PostgresChatReadModel: ChatReadModel {
     public func membershipSnapshot() async throws -> MembershipSnapshot {
         try await log.storage { db in
             // One snapshot for every statement, so membership and the checkpoint agree.
-            try await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                var position: Int64 = 0
-                for try await stored in try await db.query(
-                    "SELECT position FROM projection_checkpoints WHERE name = 'chat_read_model'", logger: logger
-                ).decode(Int64.self) {
-                    position = stored
-                }
+            try await db.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) {
+                let position =
+                    try await db.firstInt64(
+                        "SELECT position FROM projection_checkpoints WHERE name = 'chat_read_model'", logger: logger)
+                    ?? 0
                 var chats = [ChatID: ChatState]()
                 var createdAt = [ChatID: String]()
                 for try await (id, kind, name, created) in try await db.query(
@@ -373,11 +370,7 @@ public struct PostgresChatReadModel: ChatReadModel {
                 ).decode((String, String).self) {
                     usernames[UserID(id)] = username
                 }
-                try await db.query("COMMIT", logger: logger)
                 return MembershipSnapshot(position: position, chats: chats, createdAt: createdAt, usernames: usernames)
-            } catch {
-                _ = try? await db.query("ROLLBACK", logger: logger)
-                throw error
             }
         }
     }

@@ -129,8 +129,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
     private static func catchUp(
         _ projection: any PostgresInlineProjection, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        try await connection.query("BEGIN", logger: logger)
-        do {
+        try await connection.transaction(logger: logger) {
             try await connection.query("SELECT 1 FROM event_log_head WHERE id = 1 FOR UPDATE", logger: logger)
             var checkpoint = try await projection.checkpoint(on: connection, logger: logger)
             while true {
@@ -140,21 +139,11 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
                 try await projection.apply(events, on: connection, logger: logger)
                 checkpoint = last.position
             }
-            try await connection.query("COMMIT", logger: logger)
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
         }
     }
 
     static func headPosition(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        var position: Int64 = 0
-        for try await stored in try await connection.query(
-            "SELECT last_position FROM event_log_head WHERE id = 1", logger: logger
-        ).decode(Int64.self) {
-            position = stored
-        }
-        return position
+        try await connection.firstInt64("SELECT last_position FROM event_log_head WHERE id = 1", logger: logger) ?? 0
     }
 
     public func append(

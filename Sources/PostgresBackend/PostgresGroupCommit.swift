@@ -170,17 +170,12 @@ final class PostgresGroupCommit: @unchecked Sendable {
     private func transaction(_ batch: [PendingAppend], on connection: PostgresConnection) async throws
         -> [Result<AppendResult, any Error>]
     {
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            let (results, recorded) = try await appendLocked(batch, on: connection)
-            try await connection.query("COMMIT", logger: logger)
-            if let last = recorded.last { lastRecordedAt = last.recordedAt }
-            tail.publish(recorded)
-            return results
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
+        let (results, recorded) = try await connection.transaction(logger: logger) {
+            try await appendLocked(batch, on: connection)
         }
+        if let last = recorded.last { lastRecordedAt = last.recordedAt }
+        tail.publish(recorded)
+        return results
     }
 
     private func appendLocked(_ batch: [PendingAppend], on connection: PostgresConnection) async throws -> (
@@ -246,13 +241,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
                 throw ProjectionRefusal(error: error)
             }
         }
-        // One notification per transaction, carrying only the new head (payloads are small,
-        // and NOTIFY takes a database-wide lock at commit).
-        try await connection.query(
-            """
-            WITH moved AS (UPDATE event_log_head SET last_position = \(head.position), last_hash = \(ByteBuffer(bytes: head.hash)) WHERE id = 1)
-            SELECT pg_notify('chat_log', \(String(head.position)))
-            """, logger: logger)
+        try await EventRows.moveHead(to: head.position, hash: head.hash, on: connection, logger: logger)
         return (results, recorded)
     }
 }

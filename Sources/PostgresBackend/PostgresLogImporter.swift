@@ -56,14 +56,9 @@ public enum PostgresLogImporter {
         batchSize: Int, logger: Logger, progress: (Int64) -> Void
     ) async throws -> Int64 {
         var reader = reader
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            var head: Int64 = -1
-            for try await position in try await connection.query(
-                "SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE", logger: logger
-            ).decode(Int64.self) {
-                head = position
-            }
+        return try await connection.transaction(logger: logger) {
+            let head = try await connection.firstInt64(
+                "SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE", logger: logger)
             guard head == 0 else { throw DestinationNotEmpty(url: url.redacted) }
             var last: RecordedEvent?
             while true {
@@ -79,17 +74,9 @@ public enum PostgresLogImporter {
                     logger: logger)
             }
             if let last {
-                try await connection.query(
-                    """
-                    WITH moved AS (UPDATE event_log_head SET last_position = \(last.position), last_hash = \(ByteBuffer(bytes: last.hash)) WHERE id = 1)
-                    SELECT pg_notify('chat_log', \(String(last.position)))
-                    """, logger: logger)
+                try await EventRows.moveHead(to: last.position, hash: last.hash, on: connection, logger: logger)
             }
-            try await connection.query("COMMIT", logger: logger)
             return reader.lastPosition
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
         }
     }
 }

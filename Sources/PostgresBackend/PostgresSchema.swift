@@ -149,8 +149,7 @@ enum PostgresSchema {
     /// Creates what is missing, in one transaction under the creation lock, and checks the
     /// schema version.
     static func prepare(on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("BEGIN", logger: logger)
-        do {
+        try await connection.transaction(logger: logger) {
             try await connection.query("SELECT pg_advisory_xact_lock(\(creationLockKey))", logger: logger)
             for statement in statements {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
@@ -163,14 +162,8 @@ enum PostgresSchema {
             try await connection.query(
                 "INSERT INTO projection_checkpoints (name, position) VALUES ('chat_read_model', 0) ON CONFLICT DO NOTHING",
                 logger: logger)
-            let rows = try await connection.query("SELECT version FROM chat_schema WHERE id = 1", logger: logger)
-            for try await stored in rows.decode(Int64.self) where stored > version {
-                throw PostgresBackendError.newerSchema(stored)
-            }
-            try await connection.query("COMMIT", logger: logger)
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
+            let stored = try await connection.firstInt64("SELECT version FROM chat_schema WHERE id = 1", logger: logger)
+            if let stored, stored > version { throw PostgresBackendError.newerSchema(stored) }
         }
     }
 }

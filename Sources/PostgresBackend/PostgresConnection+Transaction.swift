@@ -1,0 +1,30 @@
+import Logging
+import PostgresNIO
+
+extension PostgresConnection {
+    /// Runs `body` in a transaction opened by `begin`, committed when it returns and rolled
+    /// back when it throws.
+    ///
+    /// postgres-nio's `withTransaction` wraps every error in `PostgresTransactionError`; this
+    /// rethrows `body`'s own, so that callers tell a projection's refusal, a non-empty import
+    /// target or a newer schema from a lost connection.
+    func transaction<T>(
+        _ begin: PostgresQuery = "BEGIN", logger: Logger, _ body: () async throws -> T
+    ) async throws -> T {
+        try await query(begin, logger: logger)
+        do {
+            let value = try await body()
+            try await query("COMMIT", logger: logger)
+            return value
+        } catch {
+            _ = try? await query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// The first column of the first row, `nil` when there is no row.
+    func firstInt64(_ statement: PostgresQuery, logger: Logger) async throws -> Int64? {
+        for try await value in try await query(statement, logger: logger).decode(Int64.self) { return value }
+        return nil
+    }
+}
