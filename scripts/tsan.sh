@@ -3,6 +3,7 @@
 # build is untouched. Any data race reported fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# halt_on_error: a race fails the run instead of only printing a report.
-export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}"
+# halt_on_error: a race fails the run instead of only printing a report. The suppressions
+# file names the reports that are not races, each with its reason.
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/scripts/tsan-suppressions.txt}"
 swift test --sanitize=thread --scratch-path .build-tsan "$@"

@@ -41,11 +41,11 @@ struct NotificationFollower: Sendable {
                         group.cancelAll()
                     }
                 } catch {
-                    logger.debug("listening stopped", metadata: ["chat.error": "\(error)"])
+                    logger.debug("listening stopped", metadata: ["chat.error": "\(PostgresFailure(underlying: error))"])
                 }
                 try? await connection.close()
             } catch {
-                logger.debug("cannot listen yet", metadata: ["chat.error": "\(error)"])
+                logger.debug("cannot listen yet", metadata: ["chat.error": "\(PostgresFailure(underlying: error))"])
             }
             guard !Task.isCancelled else { return }
             try? await Task.sleep(for: delay)

@@ -87,8 +87,8 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
     /// Connects, creates the schema if the database has none, and brings `projection` up
     /// to date with the log before returning.
     ///
-    /// - Throws: ``PostgresBackendError/newerSchema(_:)``; PostgreSQL's errors when the
-    ///   server cannot be reached.
+    /// - Throws: ``PostgresBackendError/newerSchema(_:)``; ``EventStoreError/storage(_:)``
+    ///   when the server cannot be reached or refuses.
     public static func open(
         url: PostgresURL, configuration: Configuration = Configuration(),
         projection: (any PostgresInlineProjection)? = nil, logger: Logger = Logger(label: "chat.postgres")
@@ -105,10 +105,12 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         let clientTask = Task { await client.run() }
         let head: Int64
         do {
-            head = try await client.withConnection { connection in
-                try await PostgresSchema.prepare(on: connection, logger: logger)
-                if let projection { try await catchUp(projection, on: connection, logger: logger) }
-                return try await headPosition(on: connection, logger: logger)
+            head = try await PostgresFailure.mapped {
+                try await client.withConnection { connection in
+                    try await PostgresSchema.prepare(on: connection, logger: logger)
+                    if let projection { try await catchUp(projection, on: connection, logger: logger) }
+                    return try await headPosition(on: connection, logger: logger)
+                }
             }
         } catch {
             clientTask.cancel()
@@ -193,13 +195,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
     public func storage<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
         async throws -> T
     {
-        do {
-            return try await client.withConnection(leaseTimeout: leaseTimeout, body)
-        } catch let error as PSQLError {
-            throw EventStoreError.storage(error)
-        } catch let error as PostgresTransactionError {
-            throw EventStoreError.storage(error)
-        }
+        try await PostgresFailure.mapped { try await client.withConnection(leaseTimeout: leaseTimeout, body) }
     }
 
     /// Refuses new appends, waits for those in flight, ends every subscription and disconnects.

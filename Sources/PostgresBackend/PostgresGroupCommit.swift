@@ -103,7 +103,9 @@ final class PostgresGroupCommit: @unchecked Sendable {
                     try await client.withConnection(leaseTimeout: leaseTimeout) { try await self.catchUp(on: $0) }
                 } catch {
                     // The next notification, poll or commit tries again; nothing is lost meanwhile.
-                    logger.debug("catching up with the log failed", metadata: ["chat.error": "\(error)"])
+                    logger.debug(
+                        "catching up with the log failed",
+                        metadata: ["chat.error": "\(PostgresFailure(underlying: error))"])
                 }
             } else {
                 return
@@ -144,7 +146,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
                             results.append(.failure(EventStoreError.rejectedByProjection(refusal.error)))
                         } catch {
                             // This one alone fails: those already committed stay acknowledged.
-                            results.append(.failure(EventStoreError.storage(error)))
+                            results.append(.failure(PostgresFailure.storage(error)))
                         }
                     }
                     return results
@@ -153,7 +155,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
         } catch {
             // The transaction may or may not have committed (a lost connection during COMMIT):
             // the next catch-up publishes whatever did, as events of another writer.
-            results = batch.map { _ in .failure(EventStoreError.storage(error)) }
+            results = batch.map { _ in .failure(PostgresFailure.storage(error)) }
         }
         var committed = 0
         for case .success(let result) in results { committed += result.events.count }

@@ -53,8 +53,9 @@ public struct PostgresURL: Sendable, Equatable {
             tls: isLoopback ? .disable : .prefer(.makeClientConfiguration()))
         configuration.options.additionalStartupParameters = Self.sessionParameters
         configuration.options.maximumConnections = maximumConnections
-        // While the server is down, a command answers `unavailable` soon rather than late.
-        configuration.options.connectTimeout = .seconds(3)
+        // postgres-nio's 10 s connect timeout stays: it covers the server's startup of a
+        // session too, which takes seconds on a loaded machine. While the server is down a
+        // command still answers `unavailable` soon: the lease is what is bounded (3 s).
         return configuration
     }
 
@@ -64,7 +65,6 @@ public struct PostgresURL: Sendable, Equatable {
             host: host, port: port, username: username, password: password, database: database,
             tls: isLoopback ? .disable : .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())))
         configuration.options.additionalStartupParameters = Self.sessionParameters
-        configuration.options.connectTimeout = .seconds(3)
         return configuration
     }
 }

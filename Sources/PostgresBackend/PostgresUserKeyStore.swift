@@ -44,6 +44,10 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
     /// Any one key, to tell whether the database has keys (on a connection of its own: the
     /// log is not open yet); `nil` before the schema exists.
     public func anyKey() async throws -> (UserID, [UInt8])? {
+        try await PostgresFailure.mapped { try await readAnyKey() }
+    }
+
+    private func readAnyKey() async throws -> (UserID, [UInt8])? {
         let connection = try await PostgresConnection.connect(
             configuration: url.connectionConfiguration(), id: 2, logger: logger)
         defer { Task { try? await connection.close() } }

@@ -103,4 +103,17 @@ import Testing
         #expect(output.contains("read-only"), "says why: \(output)")
         #expect(output.contains(database), "names the file: \(output)")
     }
+
+    @Test func aMissingPostgresDatabaseAtStartIsRefusedWithTheServersReason() async throws {
+        let url = try TestPostgres.freshDatabase()
+        let missing = String(url[..<url.lastIndex(of: "/")!]) + "/chat_no_such_database"
+        let directory = try TemporaryDirectory()
+        do {
+            _ = try GatewayProcess(database: missing, arguments: ["--key-file", directory.path("master.key")])
+            Issue.record("the gateway started on a database that does not exist")
+        } catch let exited as GatewayProcess.Exited {
+            #expect(exited.output.contains("3D000"), "names the SQLSTATE: \(exited.output)")
+            #expect(exited.output.contains("chat_no_such_database"), "the server's message: \(exited.output)")
+        }
+    }
 }
