@@ -7,15 +7,16 @@ extension ChatStorage {
     ///
     /// - Parameters:
     ///   - keyFile: the master key file; every gateway on the database needs the same one.
+    ///   - create: `false` to refuse a database without a chat log instead of creating one.
     public static func postgres(
         url: PostgresURL, keyFile: String, configuration: PostgresEventLog.Configuration = .init(),
-        logger: Logger = Logger(label: "chat.postgres")
+        create: Bool = true, logger: Logger = Logger(label: "chat.postgres")
     ) async throws -> ChatStorage {
         let store = PostgresUserKeyStore(url: url, logger: logger)
         let keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try await store.anyKey())
         let log = try await PostgresEventLog.open(
             url: url, configuration: configuration, projection: PostgresChatProjection(keyring: keyring),
-            logger: logger)
+            create: create, logger: logger)
         store.attach(log)
         return ChatStorage(
             log: log, readModel: PostgresChatReadModel(log: log), keyring: keyring, typingRelay: log.typingRelay,

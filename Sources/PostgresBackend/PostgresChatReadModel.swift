@@ -39,6 +39,13 @@ public struct PostgresChatReadModel: ChatReadModel {
         }
     }
 
+    public func messageCount(sentBy sender: UserID) async throws -> Int64 {
+        try await log.storage { db in
+            try await db.firstInt64(
+                "SELECT count(*) FROM messages WHERE sender_id = \(sender.rawValue)", logger: logger) ?? 0
+        }
+    }
+
     public func isActiveUser(_ id: UserID) async throws -> Bool {
         try await log.storage { db in
             for try await _ in try await db.query(

@@ -27,4 +27,9 @@ extension PostgresConnection {
         for try await value in try await query(statement, logger: logger).decode(Int64.self) { return value }
         return nil
     }
+
+    func firstString(_ statement: PostgresQuery, logger: Logger) async throws -> String? {
+        for try await value in try await query(statement, logger: logger).decode(String.self) { return value }
+        return nil
+    }
 }

@@ -84,14 +84,15 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         ]
     }
 
-    /// Connects, creates the schema if the database has none, and brings `projection` up
-    /// to date with the log before returning.
+    /// Connects, creates the schema if the database has none (unless `create` is `false`),
+    /// and brings `projection` up to date with the log before returning.
     ///
-    /// - Throws: ``PostgresBackendError/newerSchema(_:)``; ``EventStoreError/storage(_:)``
+    /// - Throws: ``PostgresBackendError/newerSchema(_:)``, ``PostgresBackendError/noChatLog(_:)``; ``EventStoreError/storage(_:)``
     ///   when the server cannot be reached or refuses.
     public static func open(
         url: PostgresURL, configuration: Configuration = Configuration(),
-        projection: (any PostgresInlineProjection)? = nil, logger: Logger = Logger(label: "chat.postgres")
+        projection: (any PostgresInlineProjection)? = nil, create: Bool = true,
+        logger: Logger = Logger(label: "chat.postgres")
     ) async throws -> PostgresEventLog {
         // The pool logs every failed connection attempt (several a second while the server
         // is down: commands failing as `unavailable` say enough), and warns of a lease made
@@ -107,7 +108,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         do {
             head = try await PostgresFailure.mapped {
                 try await client.withConnection { connection in
-                    try await PostgresSchema.prepare(on: connection, logger: logger)
+                    try await PostgresSchema.prepare(on: connection, create: create, url: url, logger: logger)
                     if let projection { try await catchUp(projection, on: connection, logger: logger) }
                     return try await headPosition(on: connection, logger: logger)
                 }

@@ -14,7 +14,8 @@ enum PostgresSchema {
     /// The schema's version, in `chat_schema`; a newer database is refused.
     static let version: Int64 = 1
 
-    static let statements = [
+    /// The log, its head and the keys.
+    static let logStatements = [
         """
         CREATE TABLE IF NOT EXISTS chat_schema (
             id INT PRIMARY KEY CHECK (id = 1),
@@ -57,6 +58,18 @@ enum PostgresSchema {
             last_hash BYTEA NOT NULL
         )
         """,
+        // Keys are not rebuilt from the log: destroying one is what erasure does.
+        """
+        CREATE TABLE IF NOT EXISTS user_keys (
+            user_id TEXT PRIMARY KEY,
+            wrapped_key BYTEA NOT NULL
+        )
+        """,
+    ]
+
+    /// The read model, created unqualified: in the first schema of the search path, which
+    /// is how a rebuild or a verification builds a second one beside the live tables.
+    static let readModelStatements = [
         """
         CREATE TABLE IF NOT EXISTS users (
             user_id TEXT PRIMARY KEY,
@@ -138,20 +151,25 @@ enum PostgresSchema {
             position BIGINT NOT NULL
         )
         """,
-        """
-        CREATE TABLE IF NOT EXISTS user_keys (
-            user_id TEXT PRIMARY KEY,
-            wrapped_key BYTEA NOT NULL
-        )
-        """,
     ]
 
     /// Creates what is missing, in one transaction under the creation lock, and checks the
     /// schema version.
-    static func prepare(on connection: PostgresConnection, logger: Logger) async throws {
+    ///
+    /// - Parameter create: `false` to refuse a database without a chat log
+    ///   (``PostgresBackendError/noChatLog(_:)``) instead of creating one.
+    static func prepare(on connection: PostgresConnection, create: Bool = true, url: PostgresURL, logger: Logger)
+        async throws
+    {
         try await connection.transaction(logger: logger) {
             try await connection.query("SELECT pg_advisory_xact_lock(\(creationLockKey))", logger: logger)
-            for statement in statements {
+            if !create {
+                let exists = try await connection.firstInt64(
+                    "SELECT count(*) FROM pg_tables WHERE tablename = 'chat_schema' AND schemaname = current_schema()",
+                    logger: logger)
+                guard exists == 1 else { throw PostgresBackendError.noChatLog(url.redacted) }
+            }
+            for statement in logStatements {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
             try await connection.query(
@@ -159,11 +177,20 @@ enum PostgresSchema {
             try await connection.query(
                 "INSERT INTO event_log_head (id, last_position, last_hash) VALUES (1, 0, \(ByteBuffer(bytes: EventHash.genesis))) ON CONFLICT DO NOTHING",
                 logger: logger)
-            try await connection.query(
-                "INSERT INTO projection_checkpoints (name, position) VALUES ('chat_read_model', 0) ON CONFLICT DO NOTHING",
-                logger: logger)
+            try await createReadModel(on: connection, logger: logger)
             let stored = try await connection.firstInt64("SELECT version FROM chat_schema WHERE id = 1", logger: logger)
             if let stored, stored > version { throw PostgresBackendError.newerSchema(stored) }
         }
+    }
+
+    /// Creates the read model's tables that are missing, in the first schema of the search
+    /// path, with its checkpoint at 0.
+    static func createReadModel(on connection: PostgresConnection, logger: Logger) async throws {
+        for statement in readModelStatements {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        }
+        try await connection.query(
+            "INSERT INTO projection_checkpoints (name, position) VALUES ('chat_read_model', 0) ON CONFLICT DO NOTHING",
+            logger: logger)
     }
 }

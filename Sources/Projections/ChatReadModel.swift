@@ -11,6 +11,9 @@ public protocol ChatReadModel: Sendable {
 
     func user(_ id: UserID) async throws -> UserProfile?
 
+    /// How many messages `sender` has sent, deleted ones included (what erasure reports).
+    func messageCount(sentBy sender: UserID) async throws -> Int64
+
     /// Whether `id` is a registered user who has not been erased.
     func isActiveUser(_ id: UserID) async throws -> Bool
 

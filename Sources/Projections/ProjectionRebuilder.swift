@@ -16,6 +16,12 @@ public enum ProjectionRebuilder {
         public var head: Int64
         public var elapsedSeconds: Double
         public var eventsPerSecond: Double { elapsedSeconds > 0 ? Double(position) / elapsedSeconds : 0 }
+
+        public init(position: Int64, head: Int64, elapsedSeconds: Double) {
+            self.position = position
+            self.head = head
+            self.elapsedSeconds = elapsedSeconds
+        }
     }
 
     /// Rebuilds the database at `path`; returns the number of events applied.

@@ -3,9 +3,10 @@ import ChatDomain
 import EventStore
 import Foundation
 import Keyring
+import PostgresBackend
 import Projections
 
-struct HistoryCommand: ParsableCommand {
+struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history", abstract: "The audit view: who did what, when, in log order.")
 
@@ -14,7 +15,7 @@ struct HistoryCommand: ParsableCommand {
         case ndjson
     }
 
-    @Option(help: "The chat database.") var db: String
+    @Option(help: "The chat database: a SQLite file or a postgres:// URL.") var db: String
     @Option(help: "Only events of this chat.") var chat: String?
     @Option(help: "Only events this user did or is named in.") var user: String?
     @Option(help: "First position (inclusive).") var from: Int64 = 1
@@ -26,10 +27,29 @@ struct HistoryCommand: ParsableCommand {
         guard from >= 1, to >= from else { throw ValidationError("need 1 <= --from <= --to") }
     }
 
-    func run() throws {
-        let connection = try openDatabase(db)
-        let keyring = try keys.existing(for: db)
-        let (names, erased) = try usernames(on: connection, keyring: keyring)
+    func run() async throws {
+        let log: any AuditedLog
+        do {
+            log =
+                try PostgresURL.isPostgres(db)
+                ? await PostgresAuditedLog(url: db, keys: keys) : SQLiteAuditedLog(path: db, keys: keys)
+        } catch let error as EventStoreError {
+            throw ReplayFailure(error.description)
+        } catch let error as PostgresBackendError {
+            throw ReplayFailure(error.description)
+        }
+        do {
+            try await printHistory(of: log)
+            await log.close()
+        } catch {
+            await log.close()
+            throw error
+        }
+    }
+
+    private func printHistory(of log: any AuditedLog) async throws {
+        let keyring = log.keyring
+        let (names, erased) = usernames(from: try await log.namingEvents(), keyring: keyring)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let stream = chat.map { StreamName.chat(ChatID($0)) }
@@ -39,7 +59,7 @@ struct HistoryCommand: ParsableCommand {
             print("POSITION  RECORDED AT               ACTOR                 EVENT")
         }
         while position < to {
-            let events = try EventLogFile.read(after: position, limit: 5_000, on: connection)
+            let events = try await log.read(after: position, limit: 5_000)
             guard let last = events.last else { break }
             for recorded in events where recorded.position <= to {
                 if let stream, recorded.streamID != stream { continue }
@@ -64,17 +84,12 @@ struct HistoryCommand: ParsableCommand {
 
     /// User id → username from the log itself, so history works even without projections;
     /// erased users by their placeholder, even where an old event still names them.
-    private func usernames(on connection: SQLiteConnection, keyring: Keyring?) throws -> (
-        [UserID: String], Set<UserID>
-    ) {
-        let statement = try connection.prepare(
-            "SELECT type, schema_version, data FROM events WHERE type IN ('user_registered', 'user_erased') ORDER BY position"
-        )
+    private func usernames(from events: [RecordedEvent], keyring: Keyring?) -> ([UserID: String], Set<UserID>) {
         var names = [UserID: String]()
         var erased = Set<UserID>()
-        while try statement.step() {
+        for event in events {
             switch try? ChatEvent(
-                type: statement.string(0), schemaVersion: statement.int(1), data: statement.bytes(2), opener: keyring)
+                type: event.type, schemaVersion: event.schemaVersion, data: event.data, opener: keyring)
             {
             case .userRegistered(let registered)?: names[registered.userID] = registered.username
             case .userErased(let event)?:

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Keyring
+import PostgresBackend
 
 /// `--key-file`, shared by every subcommand that reads or writes sealed text.
 struct KeyFileOption: ParsableArguments {
@@ -23,5 +24,11 @@ struct KeyFileOption: ParsableArguments {
         } catch let error as KeyringError {
             throw ReplayFailure(error.description)
         }
+    }
+
+    /// The key file a PostgreSQL database needs: there is no database path to default from.
+    func postgres() throws -> String {
+        guard let keyFile else { throw ReplayFailure(PostgresBackendError.keyFileRequired.description) }
+        return keyFile
     }
 }

@@ -1,18 +1,20 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import PostgresBackend
 import Projections
 
-struct RebuildCommand: ParsableCommand {
+struct RebuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuild",
         abstract: "Rebuild every projection from position 0.",
         discussion: """
             The new tables are built beside the old ones and swapped in at the end: an \
-            interrupted rebuild leaves the old projections intact.
+            interrupted rebuild leaves the old projections intact. Safe while chat-gateway \
+            runs; on PostgreSQL, appends wait during the swap only.
             """)
 
-    @Option(help: "The chat database.") var db: String
+    @Option(help: "The chat database: a SQLite file or a postgres:// URL.") var db: String
     @Option(help: "Events read and applied at a time; 20 batches make one transaction. Bounds memory.")
     var batchSize = 5_000
     @OptionGroup var keys: KeyFileOption
@@ -21,16 +23,25 @@ struct RebuildCommand: ParsableCommand {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
     }
 
-    func run() throws {
+    func run() async throws {
         var bar = ProgressBar(label: "rebuild")
         let started = Date()
         let count: Int64
+        let report = { (progress: ProjectionRebuilder.Progress) in
+            bar.update(done: progress.position, total: progress.head, perSecond: progress.eventsPerSecond)
+        }
         do {
-            let keyring = try keys.existing(for: db)
-            count = try ProjectionRebuilder.rebuild(path: db, keyring: keyring, batchSize: batchSize) { progress in
-                bar.update(done: progress.position, total: progress.head, perSecond: progress.eventsPerSecond)
+            if PostgresURL.isPostgres(db) {
+                count = try await PostgresProjectionRebuilder.rebuild(
+                    url: PostgresURL(db), keyFile: keys.postgres(), batchSize: batchSize, progress: report)
+            } else {
+                let keyring = try keys.existing(for: db)
+                count = try ProjectionRebuilder.rebuild(
+                    path: db, keyring: keyring, batchSize: batchSize, progress: report)
             }
         } catch let error as EventStoreError {
+            throw ReplayFailure(error.description)
+        } catch let error as PostgresBackendError {
             throw ReplayFailure(error.description)
         }
         let seconds = -started.timeIntervalSinceNow

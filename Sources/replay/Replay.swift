@@ -6,7 +6,7 @@ import EventStore
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rebuild, verify and audit a chat event log.",
-        discussion: "Every subcommand takes --db PATH, the SQLite file chat-gateway writes.",
+        discussion: "Every subcommand takes --db: the SQLite file chat-gateway writes, or its postgres:// URL.",
         subcommands: [
             RebuildCommand.self, VerifyCommand.self, HistoryCommand.self, ExportCommand.self, ImportCommand.self,
             StatsCommand.self, EraseUserCommand.self,

@@ -1,21 +1,28 @@
 import ArgumentParser
 import EventStore
+import PostgresBackend
 import Projections
 
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check the hash chain and that the projections equal a fresh rebuild.",
         discussion: "Exit 0 when both hold; exit 1 naming the first bad position or the differing tables.")
 
-    @Option(help: "The chat database.") var db: String
+    @Option(help: "The chat database: a SQLite file or a postgres:// URL.") var db: String
     @OptionGroup var keys: KeyFileOption
 
-    func run() throws {
+    func run() async throws {
         let outcome: ProjectionVerifier.Outcome
         do {
-            outcome = try ProjectionVerifier.verify(path: db, keyring: try keys.existing(for: db))
+            if PostgresURL.isPostgres(db) {
+                outcome = try await PostgresProjectionVerifier.verify(url: PostgresURL(db), keyFile: keys.postgres())
+            } else {
+                outcome = try ProjectionVerifier.verify(path: db, keyring: try keys.existing(for: db))
+            }
         } catch let error as EventStoreError {
+            throw ReplayFailure(error.description)
+        } catch let error as PostgresBackendError {
             throw ReplayFailure(error.description)
         }
         switch outcome {

@@ -102,6 +102,7 @@ struct Answers {
         }
         for user in names.userIDs {
             answers.record("user(\(user))", try await model.user(user))
+            answers.record("messageCount(sentBy: \(user))", try await model.messageCount(sentBy: user))
             answers.record("isActiveUser(\(user))", try await model.isActiveUser(user))
             answers.record("chats(of: \(user))", try await model.chats(of: user))
             for chat in names.chatIDs {

@@ -42,6 +42,11 @@ public enum EventLogFile {
         try EventLogSchema.read(after: position, limit: limit, on: connection)
     }
 
+    /// Every event of the given types, in order.
+    public static func read(types: [String], on connection: SQLiteConnection) throws -> [RecordedEvent] {
+        try EventLogSchema.read(types: types, on: connection)
+    }
+
     /// The position of the last event; 0 when empty.
     public static func headPosition(on connection: SQLiteConnection) throws -> Int64 {
         try EventLogSchema.head(on: connection).position

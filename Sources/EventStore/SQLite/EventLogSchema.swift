@@ -96,6 +96,16 @@ enum EventLogSchema {
         return events
     }
 
+    static func read(types: [String], on connection: SQLiteConnection) throws -> [RecordedEvent] {
+        let placeholders = types.map { _ in "?" }.joined(separator: ", ")
+        let statement = try connection.prepare(
+            "SELECT \(selectColumns) FROM events WHERE type IN (\(placeholders)) ORDER BY position")
+        for (index, type) in types.enumerated() { statement.bind(Int32(index + 1), type) }
+        var events = [RecordedEvent]()
+        while try statement.step() { events.append(event(from: statement)) }
+        return events
+    }
+
     static func readStream(
         _ stream: String, after version: Int64, limit: Int, on connection: SQLiteConnection
     ) throws -> [RecordedEvent] {

@@ -27,6 +27,15 @@ public enum ReadModelQueries {
         return try statement.step() ? UserProfile(id: id, username: statement.string(0)) : nil
     }
 
+    /// How many messages `sender` has sent, deleted ones included.
+    public static func messageCount(sentBy sender: UserID, on db: SQLiteConnection) throws -> Int64 {
+        let statement = try db.cachedStatement("SELECT count(*) FROM messages WHERE sender_id = ?")
+        statement.bind(1, sender.rawValue)
+        defer { statement.reset() }
+        _ = try statement.step()
+        return statement.int64(0)
+    }
+
     /// Whether `id` is a registered user who has not been erased.
     public static func isActiveUser(_ id: UserID, on db: SQLiteConnection) throws -> Bool {
         let statement = try db.cachedStatement("SELECT erased FROM users WHERE user_id = ?")

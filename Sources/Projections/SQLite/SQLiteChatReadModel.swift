@@ -17,6 +17,10 @@ public struct SQLiteChatReadModel: ChatReadModel {
         try await log.withReader { try ReadModelQueries.user(id, on: $0) }
     }
 
+    public func messageCount(sentBy sender: UserID) async throws -> Int64 {
+        try await log.withReader { try ReadModelQueries.messageCount(sentBy: sender, on: $0) }
+    }
+
     public func isActiveUser(_ id: UserID) async throws -> Bool {
         try await log.withReader { try ReadModelQueries.isActiveUser(id, on: $0) }
     }

@@ -1,0 +1,75 @@
+import BackendTestSupport
+import ChatDomain
+import ChatTestSupport
+import Foundation
+import Gateway
+import Testing
+
+/// `replay rebuild` while the gateway serves (safe, its help says): messages sent before,
+/// during and after the rebuild are all in the rebuilt read model, the service keeps
+/// answering on the new tables, and the database still verifies.
+@Suite(.timeLimit(.minutes(2))) struct RebuildWhileServingTests {
+    @Test(arguments: TestBackend.allCases)
+    func messagesSentDuringARebuildAreAllInTheRebuiltReadModel(backend: TestBackend) async throws {
+        let directory = try TemporaryDirectory()
+        let location = try backend.location(in: directory)
+        let keyFile = backend.keyFile(in: directory)
+        let storage = try await backend.storage(at: location, keyFile: keyFile)
+        let service = ChatService(storage: storage, configuration: .init(passwordParameters: .fastForTesting))
+        func send(_ line: String, as context: ConnectionContext) async throws -> [String: Any] {
+            let reply = await service.handle(Array(line.utf8), context: context)
+            return try JSONSerialization.jsonObject(with: Data(reply.response)) as! [String: Any]
+        }
+        func user(_ name: String) async throws -> (context: ConnectionContext, id: String) {
+            var context = ConnectionContext(connectionID: name, framing: .tcp)
+            let registered = try await send(
+                #"{"type":"register","username":"\#(name)","password":"password-1"}"#, as: context)
+            let reply = await service.handle(
+                Array(#"{"type":"login","username":"\#(name)","password":"password-1"}"#.utf8), context: context)
+            if case .authenticated(let session, _)? = reply.effect { context.session = session }
+            return (context, registered["user_id"] as! String)
+        }
+        let alice = try await user("alice")
+        let bob = try await user("bob")
+        let chat =
+            try await send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, as: alice.context)["chat_id"] as! String
+        var acknowledged = 0
+        func sendMessage() async throws {
+            let reply = try await send(
+                #"{"type":"message","chat_id":"\#(chat)","content":"message \#(acknowledged)"}"#, as: alice.context)
+            try #require(reply["status"] as? String == "ok", "\(reply)")
+            acknowledged += 1
+        }
+        for _ in 0..<20 { try await sendMessage() }
+
+        let finished = Finished()
+        let rebuild = Task.detached {
+            defer { finished.set() }
+            return try ToolRun.run("replay", ["rebuild", "--db", location, "--key-file", keyFile])
+        }
+        var sentDuring = 0
+        while !finished.value {
+            try await sendMessage()
+            sentDuring += 1
+        }
+        let rebuilt = try await rebuild.value
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        for _ in 0..<20 { try await sendMessage() }
+
+        #expect(sentDuring > 0, "messages were sent while the rebuild ran")
+        #expect(try await storage.readModel.messageCount(sentBy: UserID(alice.id)) == Int64(acknowledged))
+        let page = try await send(#"{"type":"get_messages","chat_id":"\#(chat)","limit":5}"#, as: bob.context)
+        #expect((page["messages"] as? [[String: Any]])?.last?["content"] as? String == "message \(acknowledged - 1)")
+        await storage.close()
+        let verified = try ToolRun.run("replay", ["verify", "--db", location, "--key-file", keyFile])
+        #expect(verified.status == 0, "\(verified.stderr)")
+    }
+}
+
+/// Set once by the task that finishes; read by the one that keeps working meanwhile.
+private final class Finished: @unchecked Sendable {
+    private let lock = NSLock()
+    private var finished = false
+    var value: Bool { lock.withLock { finished } }
+    func set() { lock.withLock { finished = true } }
+}
