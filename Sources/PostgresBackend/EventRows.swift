@@ -45,17 +45,34 @@ enum EventRows {
     }
 
     /// Inserts `events` (consecutive positions) in one statement, whatever their number.
-    static func insert(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
-        guard !events.isEmpty else { return }
+    ///
+    /// - Parameter movingHead: also moves the head to the last of them and notifies, in
+    ///   the same statement (``moveHead(to:hash:on:logger:)``): one round trip fewer under
+    ///   the head lock.
+    static func insert(
+        _ events: [RecordedEvent], movingHead: Bool = false, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard let last = events.last else { return }
+        // Only an integer, hex digits and a constant are spliced in; the rows are bound.
+        let hash = last.hash.map { String(format: "%02x", $0) }.joined()
+        let (before, after) =
+            movingHead
+            ? (
+                "WITH inserted AS (",
+                """
+                ), moved AS (UPDATE event_log_head SET last_position = \(last.position), last_hash = '\\x\(hash)'::bytea WHERE id = 1)
+                SELECT pg_notify('\(NotificationFollower.channel)', '\(last.position)')
+                """
+            ) : ("", "")
         try await connection.query(
             """
-            INSERT INTO events (\(unescaped: columns))
+            \(unescaped: before)INSERT INTO events (\(unescaped: columns))
             SELECT * FROM unnest(\(events.map(\.position))::int8[], \(events.map(\.streamID))::text[],
                 \(events.map(\.streamVersion))::int8[], \(events.map(\.type))::text[],
                 \(events.map { Int32($0.schemaVersion) })::int4[],
                 \(events.map { ByteBuffer(bytes: $0.data) })::bytea[],
                 \(events.map { ByteBuffer(bytes: $0.metadata) })::bytea[], \(events.map(\.recordedAt))::int8[],
-                \(events.map { ByteBuffer(bytes: $0.hash) })::bytea[])
+                \(events.map { ByteBuffer(bytes: $0.hash) })::bytea[])\(unescaped: after)
             """, logger: logger)
     }
 

@@ -59,10 +59,14 @@ public struct PostgresChatProjection: PostgresInlineProjection {
             try await messages.flush(on: connection, logger: logger)
             try await apply(event, at: recorded.position, on: connection, logger: logger)
         }
-        try await messages.flush(on: connection, logger: logger)
-        try await connection.query(
-            "UPDATE projection_checkpoints SET position = \(last.position) WHERE name = \(Self.checkpointName)",
-            logger: logger)
+        if messages.isEmpty {
+            try await connection.query(
+                "UPDATE projection_checkpoints SET position = \(last.position) WHERE name = \(Self.checkpointName)",
+                logger: logger)
+        } else {
+            // Most batches end with messages: their statement advances the checkpoint too.
+            try await messages.flush(on: connection, checkpoint: last.position, logger: logger)
+        }
     }
 
     public func absorbForeign(_ events: [RecordedEvent]) {
@@ -255,7 +259,10 @@ struct MessageBatch {
 
     /// Inserts the messages gathered and empties the batch. The client id's primary key
     /// makes a second message with the same key from the same sender fail.
-    mutating func flush(on db: PostgresConnection, logger: Logger) async throws {
+    var isEmpty: Bool { positions.isEmpty }
+
+    /// - Parameter checkpoint: also moves the projection's checkpoint there.
+    mutating func flush(on db: PostgresConnection, checkpoint: Int64? = nil, logger: Logger) async throws {
         guard !positions.isEmpty else { return }
         try await db.query(
             """
@@ -268,7 +275,10 @@ struct MessageBatch {
                 INSERT INTO messages (position, message_id, chat_id, sender_id, content, client_message_id, sent_at, erased)
                 SELECT position, message_id, chat_id, sender_id, content,
                     CASE WHEN has_client_id THEN client_message_id END, sent_at, erased
-                FROM batch)
+                FROM batch),
+            checkpointed AS (
+                UPDATE projection_checkpoints SET position = \(checkpoint ?? 0)
+                WHERE \(checkpoint != nil) AND name = \(PostgresChatProjection.checkpointName))
             INSERT INTO client_message_ids (sender_id, client_message_id, message_id)
             SELECT sender_id, client_message_id, message_id FROM batch WHERE has_client_id
             """, logger: logger)

@@ -163,6 +163,45 @@ final class PostgresGroupCommit: @unchecked Sendable {
         for (append, result) in zip(batch, results) { append.continuation.resume(with: result) }
     }
 
+    /// Takes the head lock and reads the streams' versions in one round trip.
+    ///
+    /// The versions come from the statement's snapshot, taken before the lock was granted:
+    /// they are current only when the head is the one this process last knew (nothing was
+    /// committed since); the caller reads them again otherwise.
+    private func lockHead(readingVersionsOf streams: [String], on connection: PostgresConnection) async throws
+        -> (head: (position: Int64, hash: [UInt8]), versions: [String: Int64])
+    {
+        var head: (position: Int64, hash: [UInt8]) = (0, EventHash.genesis)
+        var versions = [String: Int64]()
+        for try await (position, hash, streamIDs, streamVersions) in try await connection.query(
+            """
+            SELECT head.last_position, head.last_hash, current.streams, current.versions
+            FROM event_log_head AS head, LATERAL (
+                SELECT coalesce(array_agg(stream_id), '{}') AS streams, coalesce(array_agg(version), '{}') AS versions
+                FROM (SELECT stream_id, max(stream_version) AS version FROM events
+                    WHERE stream_id = ANY(\(streams)) GROUP BY stream_id) AS latest) AS current
+            WHERE head.id = 1 FOR UPDATE OF head
+            """, logger: logger
+        ).decode((Int64, ByteBuffer, [String], [Int64]).self) {
+            head = (position, Array(hash.readableBytesView))
+            versions = Dictionary(uniqueKeysWithValues: zip(streamIDs, streamVersions))
+        }
+        return (head, versions)
+    }
+
+    private func streamVersions(_ streams: [String], on connection: PostgresConnection) async throws
+        -> [String: Int64]
+    {
+        var versions = [String: Int64]()
+        for try await (stream, version) in try await connection.query(
+            "SELECT stream_id, max(stream_version) FROM events WHERE stream_id = ANY(\(streams)) GROUP BY stream_id",
+            logger: logger
+        ).decode((String, Int64).self) {
+            versions[stream] = version
+        }
+        return versions
+    }
+
     /// A projection's refusal, which rolls the transaction back.
     private struct ProjectionRefusal: Error {
         var error: any Error
@@ -185,20 +224,12 @@ final class PostgresGroupCommit: @unchecked Sendable {
     ) {
         // Every gateway's transaction takes this lock first: positions are assigned, and
         // become visible, in commit order.
-        var head: (position: Int64, hash: [UInt8]) = (0, EventHash.genesis)
-        for try await (position, hash) in try await connection.query(
-            "SELECT last_position, last_hash FROM event_log_head WHERE id = 1 FOR UPDATE", logger: logger
-        ).decode((Int64, ByteBuffer).self) {
-            head = (position, Array(hash.readableBytesView))
-        }
-        if head.position > tail.headPosition { try await catchUp(on: connection) }
         let streams = Array(Set(batch.map(\.stream)))
-        var versions = [String: Int64]()
-        for try await (stream, version) in try await connection.query(
-            "SELECT stream_id, max(stream_version) FROM events WHERE stream_id = ANY(\(streams)) GROUP BY stream_id",
-            logger: logger
-        ).decode((String, Int64).self) {
-            versions[stream] = version
+        var (head, versions) = try await lockHead(readingVersionsOf: streams, on: connection)
+        if head.position > tail.headPosition {
+            // Another gateway committed: the versions were read before the lock was granted.
+            try await catchUp(on: connection)
+            versions = try await streamVersions(streams, on: connection)
         }
         let recordedAt = max(lastRecordedAt, Int64(Date().timeIntervalSince1970 * 1000))
         var results = [Result<AppendResult, any Error>]()
@@ -233,7 +264,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
             results.append(.success(AppendResult(events: events, streamVersion: version)))
         }
         guard !recorded.isEmpty else { return (results, recorded) }
-        try await EventRows.insert(recorded, on: connection, logger: logger)
+        try await EventRows.insert(recorded, movingHead: true, on: connection, logger: logger)
         if let projection {
             do {
                 try await projection.apply(recorded, on: connection, logger: logger)
@@ -243,7 +274,6 @@ final class PostgresGroupCommit: @unchecked Sendable {
                 throw ProjectionRefusal(error: error)
             }
         }
-        try await EventRows.moveHead(to: head.position, hash: head.hash, on: connection, logger: logger)
         return (results, recorded)
     }
 }
