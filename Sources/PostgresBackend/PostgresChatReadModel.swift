@@ -225,18 +225,19 @@ public struct PostgresChatReadModel: ChatReadModel {
         }
     }
 
-    /// What ``messageViews(_:chatID:)`` decodes, in its order.
+    /// What ``messageViews(_:)`` decodes, in its order.
     private static let messageViewColumns =
-        "m.message_id, m.sender_id, u.username, m.content, m.sent_at, m.first_read_at, m.edited_at, m.deleted, m.erased, m.position"
+        "m.chat_id, m.message_id, m.sender_id, u.username, m.content, m.sent_at, m.first_read_at, m.edited_at, m.deleted, m.erased, m.position"
 
-    private func messageViews(_ rows: PostgresRowSequence, chatID: ChatID) async throws -> [MessageView] {
+    private func messageViews(_ rows: PostgresRowSequence) async throws -> [MessageView] {
         var views = [MessageView]()
         for try await row in rows {
-            let (id, sender, username, content, sentAt, readAt, editedAt, deleted, erased, position) = try row.decode(
-                (String, String, String, String, String, String?, String?, Bool, Bool, Int64).self)
+            let (chat, id, sender, username, content, sentAt, readAt, editedAt, deleted, erased, position) =
+                try row.decode(
+                    (String, String, String, String, String, String, String?, String?, Bool, Bool, Int64).self)
             views.append(
                 MessageView(
-                    id: MessageID(id), chatID: chatID, senderID: UserID(sender), senderUsername: username,
+                    id: MessageID(id), chatID: ChatID(chat), senderID: UserID(sender), senderUsername: username,
                     content: content, timestamp: sentAt, readBy: [], readAt: readAt, editedAt: editedAt,
                     deleted: deleted, erased: erased, position: position))
         }
@@ -258,11 +259,11 @@ public struct PostgresChatReadModel: ChatReadModel {
                     SELECT \(unescaped: Self.messageViewColumns)
                     FROM messages m JOIN users u ON u.user_id = m.sender_id
                     WHERE m.chat_id = \(chatID.rawValue) AND m.position < \(upperBound) ORDER BY m.position DESC LIMIT \(limit + 1)
-                    """, logger: logger), chatID: chatID)
+                    """, logger: logger))
             let hasMore = newestFirst.count > limit
             if hasMore { newestFirst.removeLast() }
             var page = Array(newestFirst.reversed())
-            try await fillReadBy(&page, chatID: chatID, on: db)
+            try await fillReadBy(&page, on: db)
             return MessagePage(messages: page, hasMore: hasMore)
         }
     }
@@ -288,62 +289,63 @@ public struct PostgresChatReadModel: ChatReadModel {
                         Int(unread)
                     ))
             }
-            var summaries = [ChatSummary]()
-            for (chatID, kind, name, createdAt, lastPosition, unread) in rows {
-                let members = try await members(of: chatID, on: db)
+            let chatIDs = rows.map(\.0.rawValue)
+            let members = try await members(of: chatIDs, on: db)
+            let withMessages = rows.filter { $0.4 != nil }
+            var lastMessages = try await messageViews(
+                db.query(
+                    """
+                    SELECT \(unescaped: Self.messageViewColumns)
+                    FROM messages m JOIN users u ON u.user_id = m.sender_id
+                    JOIN unnest(\(withMessages.map(\.0.rawValue))::text[], \(withMessages.map { $0.4! })::int8[])
+                        AS last (chat_id, position) ON last.chat_id = m.chat_id AND last.position = m.position
+                    """, logger: logger))
+            try await fillReadBy(&lastMessages, on: db)
+            let lastMessageByChat = Dictionary(
+                lastMessages.map { ($0.chatID, $0) }, uniquingKeysWith: { first, _ in first })
+            return rows.map { chatID, kind, name, createdAt, _, unread in
+                let members = members[chatID] ?? []
                 let displayName = kind == .direct ? (members.first { $0.id != userID }?.username ?? "") : (name ?? "")
-                var lastMessage: MessageView?
-                if let lastPosition {
-                    var single = try await messageViews(
-                        db.query(
-                            """
-                            SELECT \(unescaped: Self.messageViewColumns)
-                            FROM messages m JOIN users u ON u.user_id = m.sender_id
-                            WHERE m.chat_id = \(chatID.rawValue) AND m.position = \(lastPosition)
-                            """, logger: logger), chatID: chatID)
-                    try await fillReadBy(&single, chatID: chatID, on: db)
-                    lastMessage = single.first
-                }
-                summaries.append(
-                    ChatSummary(
-                        id: chatID, kind: kind, name: displayName, members: members, createdAt: createdAt,
-                        lastMessage: lastMessage, unreadCount: unread))
+                return ChatSummary(
+                    id: chatID, kind: kind, name: displayName, members: members, createdAt: createdAt,
+                    lastMessage: lastMessageByChat[chatID], unreadCount: unread)
             }
-            return summaries
         }
     }
 
-    /// The members of a chat with their usernames, admins first, then by username.
-    private func members(of chatID: ChatID, on db: PostgresConnection) async throws -> [MemberProfile] {
-        var members = [MemberProfile]()
-        for try await (id, username, role) in try await db.query(
+    /// The members of each chat with their usernames, admins first, then by username.
+    private func members(of chatIDs: [String], on db: PostgresConnection) async throws -> [ChatID: [MemberProfile]] {
+        var members = [ChatID: [MemberProfile]]()
+        for try await (chat, id, username, role) in try await db.query(
             """
-            SELECT mb.user_id, u.username, mb.role FROM members mb JOIN users u ON u.user_id = mb.user_id
-            WHERE mb.chat_id = \(chatID.rawValue) ORDER BY mb.role = 'admin' DESC, u.username_key COLLATE "C"
+            SELECT mb.chat_id, mb.user_id, u.username, mb.role FROM members mb JOIN users u ON u.user_id = mb.user_id
+            WHERE mb.chat_id = ANY(\(chatIDs)) ORDER BY mb.chat_id, mb.role = 'admin' DESC, u.username_key COLLATE "C"
             """, logger: logger
-        ).decode((String, String, String).self) {
-            members.append(
+        ).decode((String, String, String, String).self) {
+            members[ChatID(chat), default: []].append(
                 MemberProfile(id: UserID(id), username: username, role: MemberRole(rawValue: role) ?? .member))
         }
         return members
     }
 
-    /// Sets `readBy` from the chat's watermarks: a reader has read every message up to theirs.
-    private func fillReadBy(_ messages: inout [MessageView], chatID: ChatID, on db: PostgresConnection) async throws {
-        guard let first = messages.first else { return }
-        var watermarks = [(UserID, Int64)]()
-        for try await (user, upTo) in try await db.query(
+    /// Sets `readBy` from the chats' watermarks: a reader has read every message of a chat up
+    /// to theirs.
+    private func fillReadBy(_ messages: inout [MessageView], on db: PostgresConnection) async throws {
+        guard let oldest = messages.map(\.position).min() else { return }
+        var watermarks = [ChatID: [(UserID, Int64)]]()
+        for try await (chat, user, upTo) in try await db.query(
             """
-            SELECT user_id, up_to_position FROM read_watermarks
-            WHERE chat_id = \(chatID.rawValue) AND up_to_position >= \(first.position) ORDER BY user_id COLLATE "C"
+            SELECT chat_id, user_id, up_to_position FROM read_watermarks
+            WHERE chat_id = ANY(\(Array(Set(messages.map(\.chatID.rawValue))))) AND up_to_position >= \(oldest)
+            ORDER BY user_id COLLATE "C"
             """, logger: logger
-        ).decode((String, Int64).self) {
-            watermarks.append((UserID(user), upTo))
+        ).decode((String, String, Int64).self) {
+            watermarks[ChatID(chat), default: []].append((UserID(user), upTo))
         }
         guard !watermarks.isEmpty else { return }
         for index in messages.indices {
             let message = messages[index]
-            messages[index].readBy = watermarks.compactMap { reader, upTo in
+            messages[index].readBy = (watermarks[message.chatID] ?? []).compactMap { reader, upTo in
                 reader != message.senderID && upTo >= message.position ? reader : nil
             }
         }
