@@ -21,20 +21,20 @@ import Testing
 
         let exported = directory.path("export.ndjson")
         let exportedKeys = directory.path("keys.ndjson")
-        let export = try ToolRun.run(
+        let export = try await ToolRun.complete(
             "replay", ["export", "--db", sqlitePath, "--out", exported, "--keys-out", exportedKeys])
         #expect(export.status == 0, "\(export.stderr)")
 
         let url = try TestPostgres.freshDatabase()
         let pgKey = directory.path("pg.key")
-        let imported = try ToolRun.run(
+        let imported = try await ToolRun.complete(
             "replay", ["import", "--db", url, "--in", exported, "--keys-in", exportedKeys, "--key-file", pgKey])
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("imported"))
 
         // The log is the same, event for event (the hash chain included).
         let again = directory.path("again.ndjson")
-        let reexport = try ToolRun.run("replay", ["export", "--db", url, "--out", again])
+        let reexport = try await ToolRun.complete("replay", ["export", "--db", url, "--out", again])
         #expect(reexport.status == 0, "\(reexport.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: again)) == Data(contentsOf: URL(fileURLWithPath: exported)))
 
@@ -49,15 +49,15 @@ import Testing
         #expect(answers.lines == expected.lines)
 
         // `stats` reads the same log on both.
-        let sqliteStats = try ToolRun.run("replay", ["stats", "--db", sqlitePath])
-        let postgresStats = try ToolRun.run("replay", ["stats", "--db", url])
+        let sqliteStats = try await ToolRun.complete("replay", ["stats", "--db", sqlitePath])
+        let postgresStats = try await ToolRun.complete("replay", ["stats", "--db", url])
         #expect(postgresStats.status == 0, "\(postgresStats.stderr)")
         #expect(
             sqliteStats.stdout.split(separator: "\n").filter { !$0.hasPrefix("database size") }
                 == postgresStats.stdout.split(separator: "\n").filter { !$0.hasPrefix("database size") })
 
         // A second import into the same database is refused and changes nothing.
-        let twice = try ToolRun.run(
+        let twice = try await ToolRun.complete(
             "replay", ["import", "--db", url, "--in", exported, "--key-file", pgKey])
         #expect(twice.status != 0)
         #expect(twice.stderr.contains("already holds events"))

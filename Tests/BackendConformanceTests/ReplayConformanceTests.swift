@@ -22,8 +22,8 @@ import Testing
         var location: String
         var keyFile: String
 
-        func replay(_ command: String, _ arguments: String...) throws -> ToolRun {
-            try ToolRun.run("replay", [command, "--db", location, "--key-file", keyFile] + arguments)
+        func replay(_ command: String, _ arguments: String...) async throws -> ToolRun {
+            try await ToolRun.complete("replay", [command, "--db", location, "--key-file", keyFile] + arguments)
         }
 
         /// Changes one message's text behind the projection's back.
@@ -40,55 +40,55 @@ import Testing
         }
     }
 
-    func database(_ backend: TestBackend) throws -> Database {
+    func database(_ backend: TestBackend) async throws -> Database {
         let sub = directory.path(backend.rawValue)
         try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
         let location = backend == .sqlite ? sub + "/chat.db" : try TestPostgres.freshDatabase()
         let database = Database(backend: backend, location: location, keyFile: sub + "/chat.key")
         let log = Self.fixtureDirectory.appendingPathComponent("\(Self.fixture).ndjson").path
         let keys = Self.fixtureDirectory.appendingPathComponent("\(Self.fixture).keys.ndjson").path
-        let imported = try database.replay("import", "--in", log, "--keys-in", keys)
+        let imported = try await database.replay("import", "--in", log, "--keys-in", keys)
         #expect(imported.status == 0, "\(imported.stderr)")
         return database
     }
 
-    @Test func rebuildVerifyHistoryAndEraseUserAnswerTheSameOnEveryBackend() throws {
+    @Test func rebuildVerifyHistoryAndEraseUserAnswerTheSameOnEveryBackend() async throws {
         var outputs = [TestBackend: [String]]()
         for backend in TestBackend.allCases {
-            let db = try database(backend)
+            let db = try await database(backend)
             var seen = [String]()
             func expectSuccess(_ run: ToolRun, _ step: String) {
                 #expect(run.status == 0, "\(backend) \(step): \(run.stderr)")
             }
 
-            let verified = try db.replay("verify")
+            let verified = try await db.replay("verify")
             expectSuccess(verified, "verify")
             seen.append(verified.stdout)
-            let history = try db.replay("history", "--format", "ndjson")
+            let history = try await db.replay("history", "--format", "ndjson")
             expectSuccess(history, "history")
             seen.append(history.stdout)
 
             try db.tamper()
-            let differs = try db.replay("verify")
+            let differs = try await db.replay("verify")
             #expect(differs.status == 1, "\(backend): a tampered read model fails verification")
             #expect(differs.stderr.contains("projections differ from a rebuild in: messages"), "\(differs.stderr)")
-            let rebuilt = try db.replay("rebuild")
+            let rebuilt = try await db.replay("rebuild")
             expectSuccess(rebuilt, "rebuild")
             seen.append(
                 rebuilt.stdout.replacingOccurrences(of: #" in [0-9.]+ s"#, with: "", options: .regularExpression))
-            seen.append(try db.replay("verify").stdout)
+            seen.append(try await db.replay("verify").stdout)
 
-            let erased = try db.replay("erase-user", "--username", "bob", "--reason", "conformance")
+            let erased = try await db.replay("erase-user", "--username", "bob", "--reason", "conformance")
             expectSuccess(erased, "erase-user")
             // What erasing said, up to the user id (the same on both: it is in the fixture).
             seen.append(erased.stdout.split(separator: "\n").first.map(String.init) ?? "")
             let bob = try #require(
                 erased.stdout.firstMatch(of: /erased (\w+) at position/).map { String($0.1) }, "\(erased.stdout)")
-            let again = try db.replay("erase-user", "--user", bob)
+            let again = try await db.replay("erase-user", "--user", bob)
             expectSuccess(again, "erase-user again")
             seen.append(again.stdout.split(separator: "\n").first.map(String.init) ?? "")
-            seen.append(try db.replay("verify").stdout)
-            let bobsHistory = try db.replay("history", "--user", bob, "--format", "ndjson")
+            seen.append(try await db.replay("verify").stdout)
+            let bobsHistory = try await db.replay("history", "--user", bob, "--format", "ndjson")
             expectSuccess(bobsHistory, "history of the erased user")
             #expect(!bobsHistory.stdout.contains("Great choice"), "\(backend): the erased user's text is gone")
             #expect(bobsHistory.stdout.contains(ErasedUser.placeholderName(for: UserID(bob))))

@@ -11,6 +11,10 @@ public enum TestBackend: String, CaseIterable, Sendable {
 
     /// Connections per test's pool: the suites run in parallel on one server.
     static let poolSize = 4
+    /// How long a command waits for a pooled connection. The gateway's 3 s is for a server
+    /// that is down; here the server is up but shared by every suite at once (and slowed
+    /// down further by ThreadSanitizer), and a test that waits longer is not broken.
+    static let leaseTimeout = Duration.seconds(30)
 
     /// Where a test's database lives: a file in `directory`, or a fresh PostgreSQL database.
     public func location(in directory: TemporaryDirectory) throws -> String {
@@ -34,7 +38,8 @@ public enum TestBackend: String, CaseIterable, Sendable {
         case .postgres:
             try await ChatStorage.postgres(
                 url: PostgresURL(location), keyFile: keyFile,
-                configuration: .init(maximumConnections: Self.poolSize, batchObserver: batchObserver),
+                configuration: .init(
+                    maximumConnections: Self.poolSize, leaseTimeout: Self.leaseTimeout, batchObserver: batchObserver),
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
     }
@@ -49,7 +54,8 @@ public enum TestBackend: String, CaseIterable, Sendable {
         case .postgres:
             try await PostgresEventLog.open(
                 url: PostgresURL(location),
-                configuration: .init(maximumConnections: Self.poolSize, batchObserver: batchObserver),
+                configuration: .init(
+                    maximumConnections: Self.poolSize, leaseTimeout: Self.leaseTimeout, batchObserver: batchObserver),
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
     }

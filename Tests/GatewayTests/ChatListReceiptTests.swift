@@ -6,7 +6,7 @@ import Testing
 
 /// `get_user_chats` shows each chat's last message with the receipts of that chat only: a
 /// reader far along in one chat has not read another chat's earlier message.
-@Suite(.timeLimit(.minutes(1))) struct ChatListReceiptTests {
+@Suite(.timeLimit(.minutes(2))) struct ChatListReceiptTests {
     @Test(arguments: TestBackend.allCases)
     func eachLastMessageCarriesTheReceiptsOfItsOwnChat(backend: TestBackend) async throws {
         let directory = try TemporaryDirectory()

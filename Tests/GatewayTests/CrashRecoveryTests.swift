@@ -12,7 +12,7 @@ struct CrashRecoveryTests {
     @Test func everyAcknowledgedMessageSurvivesKillNine() async throws {
         let directory = try TemporaryDirectory()
         let database = directory.path("chat.db")
-        var child = try GatewayProcess(database: database)
+        var child = try await GatewayProcess.start(database: database)
 
         let alice = try await RawClient.connect(port: child.port)
         try await alice.write(#"{"type":"register","username":"alice","password":"password-1"}"# + "\n")
@@ -42,7 +42,7 @@ struct CrashRecoveryTests {
         } catch {}
         #expect(acknowledged.count >= 100)
 
-        child = try GatewayProcess(database: database)
+        child = try await GatewayProcess.start(database: database)
         defer { child.kill() }
         let reader = try await RawClient.connect(port: child.port)
         try await reader.write(#"{"type":"login","username":"alice","password":"password-1"}"# + "\n")

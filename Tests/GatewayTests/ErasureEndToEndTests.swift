@@ -34,7 +34,7 @@ struct ErasureEndToEndTests {
         return ids
     }
 
-    func replay(_ arguments: String...) throws -> ToolRun { try ToolRun.run("replay", arguments) }
+    func replay(_ arguments: String...) async throws -> ToolRun { try await ToolRun.complete("replay", arguments) }
 
     /// Every file of the database (the log, its WAL and shared memory), as bytes.
     func databaseBytes(_ database: String) throws -> [(String, Data)] {
@@ -54,7 +54,7 @@ struct ErasureEndToEndTests {
         let zeldaID = try #require(ids[Self.secretName])
         let bobID = try #require(ids["bob"])
 
-        let gateway = try GatewayProcess(database: database)
+        let gateway = try await GatewayProcess.start(database: database)
         let zelda = try await RawClient.connect(port: gateway.port)
         let bob = try await RawClient.connect(port: gateway.port)
         let zeldaLogin = try await command(
@@ -77,7 +77,7 @@ struct ErasureEndToEndTests {
         #expect(
             try await command(bob, #"{"type":"message","chat_id":"\#(chatID)","content":"\#(Self.bobsText)"}"#).isOK)
 
-        let erased = try replay("erase-user", "--db", database, "--user", zeldaID, "--reason", "Art. 17 request")
+        let erased = try await replay("erase-user", "--db", database, "--user", zeldaID, "--reason", "Art. 17 request")
         #expect(erased.status == 0, "\(erased.stderr)")
         #expect(erased.stdout.contains("erased \(zeldaID)"))
         #expect(erased.stdout.contains("the WAL is empty"))
@@ -130,14 +130,14 @@ struct ErasureEndToEndTests {
         gateway.kill()
 
         // The log verifies; rebuilds agree with each other and with what the gateway showed.
-        #expect(try replay("verify", "--db", database).status == 0)
+        #expect(try await replay("verify", "--db", database).status == 0)
         func dump() throws -> String {
             try ReadModelDump.json(ReadModelDump.dump(on: EventLogFile.openExisting(path: database, readOnly: true)))
         }
         let live = try dump()
-        #expect(try replay("rebuild", "--db", database).status == 0)
+        #expect(try await replay("rebuild", "--db", database).status == 0)
         let rebuilt = try dump()
-        #expect(try replay("rebuild", "--db", database).status == 0)
+        #expect(try await replay("rebuild", "--db", database).status == 0)
         #expect(try dump() == rebuilt)
         #expect(rebuilt == live)
         #expect(rebuilt.contains(placeholder))
@@ -152,14 +152,14 @@ struct ErasureEndToEndTests {
         #expect(try databaseBytes(database).contains { contains($0.1, Self.bobsText) }, "the scan can find text")
         let export = directory.path("export.ndjson")
         let keys = directory.path("keys.ndjson")
-        #expect(try replay("export", "--db", database, "--out", export, "--keys-out", keys).status == 0)
+        #expect(try await replay("export", "--db", database, "--out", export, "--keys-out", keys).status == 0)
         let exported = try Data(contentsOf: URL(fileURLWithPath: export))
         for secret in [Self.secretName] + Self.secretTexts { #expect(!contains(exported, secret)) }
         let exportedKeys = try String(contentsOfFile: keys, encoding: .utf8)
         #expect(exportedKeys.contains(bobID) && !exportedKeys.contains(zeldaID), "only the keys of users not erased")
 
         // The name is free again.
-        let restarted = try GatewayProcess(database: database)
+        let restarted = try await GatewayProcess.start(database: database)
         let newcomer = try await RawClient.connect(port: restarted.port)
         let registered = try await command(
             newcomer, #"{"type":"register","username":"\#(Self.secretName)","password":"password-2"}"#)

@@ -47,6 +47,18 @@ final class GatewayProcess: @unchecked Sendable {
         }
     }
 
+    /// Starts one and waits until it listens, on a thread of its own: waiting must not hold
+    /// one of the few threads Swift concurrency runs every test's tasks on (two on two
+    /// cores), or the tests beside it stall — commands time out waiting for a connection.
+    static func start(database: String, arguments: [String] = []) async throws -> GatewayProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try GatewayProcess(database: database, arguments: arguments) })
+            }
+            .start()
+        }
+    }
+
     /// It ended before listening; `output` is what it wrote to stderr.
     struct Exited: Error {
         var output: String

@@ -43,12 +43,14 @@ import Testing
         for _ in 0..<20 { try await sendMessage() }
 
         let finished = Finished()
-        let rebuild = Task.detached {
+        let rebuild = Task {
             defer { finished.set() }
-            return try ToolRun.run("replay", ["rebuild", "--db", location, "--key-file", keyFile])
+            return try await ToolRun.complete("replay", ["rebuild", "--db", location, "--key-file", keyFile])
         }
         var sentDuring = 0
-        while !finished.value {
+        // Bounded: under ThreadSanitizer the rebuild is slow, and an unbounded loop would
+        // only load the machine the other suites share.
+        while !finished.value, sentDuring < 200 {
             try await sendMessage()
             sentDuring += 1
         }
@@ -61,7 +63,7 @@ import Testing
         let page = try await send(#"{"type":"get_messages","chat_id":"\#(chat)","limit":5}"#, as: bob.context)
         #expect((page["messages"] as? [[String: Any]])?.last?["content"] as? String == "message \(acknowledged - 1)")
         await storage.close()
-        let verified = try ToolRun.run("replay", ["verify", "--db", location, "--key-file", keyFile])
+        let verified = try await ToolRun.complete("replay", ["verify", "--db", location, "--key-file", keyFile])
         #expect(verified.status == 0, "\(verified.stderr)")
     }
 }

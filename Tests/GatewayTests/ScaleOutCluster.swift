@@ -12,13 +12,13 @@ final class ScaleOutCluster: @unchecked Sendable {
     let balancer: Process
     let port: Int
 
-    init(database: String? = nil) throws {
+    init(database: String? = nil) async throws {
         directory = try TemporaryDirectory()
         self.database = try database ?? TestPostgres.freshDatabase()
         let keyFile = directory.path("chat.key")
         // The first creates the schema and the master key; the second finds both.
-        let first = try GatewayProcess(database: self.database, arguments: ["--key-file", keyFile])
-        let second = try GatewayProcess(database: self.database, arguments: ["--key-file", keyFile])
+        let first = try await GatewayProcess.start(database: self.database, arguments: ["--key-file", keyFile])
+        let second = try await GatewayProcess.start(database: self.database, arguments: ["--key-file", keyFile])
         gateways = [first, second]
         port = try freeLoopbackPort()
         let configuration = directory.path("haproxy.cfg")

@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ScaleOutTests {
     @Test func everythingInTheContractHoldsAcrossGateways() async throws {
-        let cluster = try ScaleOutCluster()
+        let cluster = try await ScaleOutCluster()
         let first = try await cluster.client()
         _ = try await command(first, #"{"type":"register","username":"alice","password":"password-1"}"#)
         _ = try await command(first, #"{"type":"register","username":"bob","password":"password-1"}"#)
@@ -81,7 +81,7 @@ struct ScaleOutTests {
     }
 
     @Test func killingAGatewayUnderLoadLosesNothingAndItsClientsResumeOnTheOther() async throws {
-        let cluster = try ScaleOutCluster()
+        let cluster = try await ScaleOutCluster()
         let setup = try await cluster.client()
         _ = try await command(setup, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobRegistered = try await command(setup, #"{"type":"register","username":"bob","password":"password-1"}"#)
@@ -146,7 +146,7 @@ struct ScaleOutTests {
 
     @Test func aPostgresRestartAnswersUnavailableThenServiceResumesByItself() async throws {
         let server = try TestPostgres.Cluster()
-        let cluster = try ScaleOutCluster(database: server.url)
+        let cluster = try await ScaleOutCluster(database: server.url)
         let alice = try await cluster.client()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobID =

@@ -14,9 +14,9 @@ struct SharedDatabaseTests {
     @Test func aSecondGatewayOnADatabaseAlreadyServedIsRefusedSayingWhy() async throws {
         let directory = try TemporaryDirectory()
         let database = directory.path("chat.db")
-        let first = try GatewayProcess(database: database)
+        let first = try await GatewayProcess.start(database: database)
         do {
-            _ = try GatewayProcess(database: database)
+            _ = try await GatewayProcess.start(database: database)
             Issue.record("the second gateway started")
         } catch let exited as GatewayProcess.Exited {
             #expect(exited.output.contains("already served"), "says why: \(exited.output)")
@@ -29,7 +29,7 @@ struct SharedDatabaseTests {
             "the first serves on")
         first.kill()
         // kill -9 released the lock: the next one starts (its init throws otherwise) and serves.
-        let next = try GatewayProcess(database: database)
+        let next = try await GatewayProcess.start(database: database)
         let again = try await RawClient.connect(port: next.port)
         #expect(try await command(again, #"{"type":"ping","request_id":2}"#)["request_id"] as? Int == 2)
     }
@@ -86,7 +86,7 @@ struct SharedDatabaseTests {
         _ = try await register("alice")
         let bobID = try await register("bob")
 
-        let gateway = try GatewayProcess(database: database)
+        let gateway = try await GatewayProcess.start(database: database)
         let alice = try await RawClient.connect(port: gateway.port)
         let bob = try await RawClient.connect(port: gateway.port)
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)

@@ -109,7 +109,8 @@ import Testing
         let missing = String(url[..<url.lastIndex(of: "/")!]) + "/chat_no_such_database"
         let directory = try TemporaryDirectory()
         do {
-            _ = try GatewayProcess(database: missing, arguments: ["--key-file", directory.path("master.key")])
+            _ = try await GatewayProcess.start(
+                database: missing, arguments: ["--key-file", directory.path("master.key")])
             Issue.record("the gateway started on a database that does not exist")
         } catch let exited as GatewayProcess.Exited {
             #expect(exited.output.contains("3D000"), "names the SQLSTATE: \(exited.output)")
