@@ -54,7 +54,7 @@ struct ChatServiceHarness {
             #"{"type":"register","username":"\#(username)","password":"password-1"}"#, on: connection)
         let login = try await send(
             #"{"type":"login","username":"\#(username)","password":"password-1"}"#, on: connection)
-        return (connection, registered["user_id"] as! String, login["token"] as! String)
+        return try (connection, registered.field("user_id", as: String.self), login.field("token", as: String.self))
     }
 }
 

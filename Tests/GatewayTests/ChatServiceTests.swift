@@ -38,7 +38,8 @@ import Testing
 
         let other = h.connection()
         #expect(try await h.send(#"{"type":"auth","token":"nope"}"#, on: other).code == "invalid_token")
-        let auth = try await h.send(#"{"type":"auth","token":"\#(login["token"] as! String)","since":0}"#, on: other)
+        let auth = try await h.send(
+            #"{"type":"auth","token":"\#(login.field("token", as: String.self))","since":0}"#, on: other)
         #expect(auth.isOK)
         #expect(auth["username"] as? String == "Alice")
         guard case .authenticated(_, let since)? = other.effects.last else {
@@ -61,7 +62,9 @@ import Testing
         #expect(
             try await h.send(#"{"type":"auth","token":"\#(alice.token)"}"#, on: h.connection()).code == "invalid_token")
         #expect(
-            try await h.send(#"{"type":"auth","token":"\#(secondLogin["token"] as! String)"}"#, on: h.connection()).isOK
+            try await h.send(
+                #"{"type":"auth","token":"\#(secondLogin.field("token", as: String.self))"}"#, on: h.connection()
+            ).isOK
         )
     }
 
@@ -120,7 +123,7 @@ import Testing
         let carol = try await h.user("carol")
         let created = try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)
         #expect(created["created"] as? Bool == true)
-        let chatID = created["chat_id"] as! String
+        let chatID = try created.field("chat_id", as: String.self)
         let again = try await h.send(#"{"type":"create_chat","user_id":"\#(alice.id)"}"#, on: bob.connection)
         #expect(again["created"] as? Bool == false)
         #expect(again["chat_id"] as? String == chatID)
@@ -175,11 +178,11 @@ import Testing
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
         let chatID =
-            try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)["chat_id"]
-            as! String
+            try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection).field(
+                "chat_id", as: String.self)
         let message =
-            try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"one"}"#, on: alice.connection)[
-                "message_id"] as! String
+            try await h.send(#"{"type":"message","chat_id":"\#(chatID)","content":"one"}"#, on: alice.connection).field(
+                "message_id", as: String.self)
         let line = #"{"type":"mark_read","chat_id":"\#(chatID)","message_id":"\#(message)"}"#
         #expect(try await h.send(line, on: bob.connection)["advanced"] as? Bool == true)
         #expect(try await h.send(line, on: bob.connection)["advanced"] as? Bool == false)
@@ -198,7 +201,7 @@ import Testing
                 .code == "user_not_found")
         let group = try await h.send(
             #"{"type":"create_group","group_name":"Trip","member_ids":["\#(bob.id)"]}"#, on: alice.connection)
-        let groupID = group["group_id"] as! String
+        let groupID = try group.field("group_id", as: String.self)
         #expect(group["chat_id"] as? String == groupID)
 
         let addCarol = #"{"type":"add_group_member","group_id":"\#(groupID)","user_id":"\#(carol.id)"}"#
@@ -228,7 +231,8 @@ import Testing
         let groupID =
             try await h.send(
                 #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)","\#(carol.id)"]}"#,
-                on: alice.connection)["chat_id"] as! String
+                on: alice.connection
+            ).field("chat_id", as: String.self)
         #expect(try await h.send(#"{"type":"typing","chat_id":"\#(groupID)"}"#, on: bob.connection).isOK)
         guard case .typing(_, let from, let to)? = bob.connection.effects.last else {
             Issue.record("no typing effect")
@@ -243,8 +247,8 @@ import Testing
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
         let chatID =
-            try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)["chat_id"]
-            as! String
+            try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection).field(
+                "chat_id", as: String.self)
         await h.log.close()
         let response = try await h.send(
             #"{"type":"message","chat_id":"\#(chatID)","content":"lost?","request_id":"r"}"#, on: alice.connection)

@@ -17,8 +17,8 @@ import Testing
         let bob = try await h.user("bob")
         let groupID =
             try await h.send(
-                #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)"]}"#, on: alice.connection)[
-                "chat_id"] as! String
+                #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)"]}"#, on: alice.connection
+            ).field("chat_id", as: String.self)
         let send = #"{"type":"message","chat_id":"\#(groupID)","content":"hi"}"#
         #expect(try await h.send(send, on: bob.connection).isOK)  // caches the group with bob in it
 
@@ -39,8 +39,8 @@ import Testing
         let bob = try await h.user("bob")
         let groupID =
             try await h.send(
-                #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)"]}"#, on: alice.connection)[
-                "chat_id"] as! String
+                #"{"type":"create_group","group_name":"g","member_ids":["\#(bob.id)"]}"#, on: alice.connection
+            ).field("chat_id", as: String.self)
         let send = #"{"type":"message","chat_id":"\#(groupID)","content":"once","client_message_id":"c1"}"#
         let first = try await h.send(send, on: bob.connection)
         let again = try await h.send(send, on: bob.connection)

@@ -48,3 +48,19 @@ func push(_ client: RawClient) async throws -> [String: Any] {
         if message["status"] == nil { return message }
     }
 }
+
+/// A reply without the field a test needs: the test fails naming the reply, where a force
+/// cast would crash the whole run (and every test running beside it).
+struct MissingField: Error, CustomStringConvertible {
+    var key: String
+    var reply: String
+    var description: String { "no \(key) in the reply \(reply)" }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    /// The reply's `key`, of type `T`.
+    func field<T>(_ key: String, as type: T.Type) throws -> T {
+        guard let value = self[key] as? T else { throw MissingField(key: key, reply: "\(self)") }
+        return value
+    }
+}

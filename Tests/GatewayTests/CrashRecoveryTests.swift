@@ -18,11 +18,11 @@ struct CrashRecoveryTests {
         try await alice.write(#"{"type":"register","username":"alice","password":"password-1"}"# + "\n")
         _ = try await response(alice)
         try await alice.write(#"{"type":"register","username":"bob","password":"password-1"}"# + "\n")
-        let bobID = try await response(alice)?["user_id"] as! String
+        let bobID = try await (response(alice) ?? [:]).field("user_id", as: String.self)
         try await alice.write(#"{"type":"login","username":"alice","password":"password-1"}"# + "\n")
         _ = try await response(alice)
         try await alice.write(#"{"type":"create_chat","user_id":"\#(bobID)"}"# + "\n")
-        let chatID = try await response(alice)?["chat_id"] as! String
+        let chatID = try await (response(alice) ?? [:]).field("chat_id", as: String.self)
 
         // Keep many sends in flight, then kill the process while they are being committed.
         var acknowledged = [String]()

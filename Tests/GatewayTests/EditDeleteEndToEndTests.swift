@@ -24,14 +24,14 @@ struct EditDeleteEndToEndTests {
         let bob = try await gateway.webSocket()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobID =
-            try await command(ws: bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(ws: bob, #"{"type":"register","username":"bob","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         let carolID =
-            try await command(alice, #"{"type":"register","username":"carol","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(alice, #"{"type":"register","username":"carol","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         let carolToken =
-            try await command(alice, #"{"type":"login","username":"carol","password":"password-1"}"#)["token"]
-            as! String
+            try await command(alice, #"{"type":"login","username":"carol","password":"password-1"}"#).field(
+                "token", as: String.self)
         let aliceConnection = try await gateway.tcp()
         _ = try await command(aliceConnection, #"{"type":"login","username":"alice","password":"password-1"}"#)
         await alice.close()
@@ -39,8 +39,8 @@ struct EditDeleteEndToEndTests {
         let groupID =
             try await command(
                 aliceConnection,
-                #"{"type":"create_group","group_name":"team","member_ids":["\#(bobID)","\#(carolID)"]}"#)["chat_id"]
-            as! String
+                #"{"type":"create_group","group_name":"team","member_ids":["\#(bobID)","\#(carolID)"]}"#
+            ).field("chat_id", as: String.self)
         return Setup(
             gateway: gateway, alice: aliceConnection, bob: bob, bobID: bobID, carolID: carolID, carolToken: carolToken,
             groupID: groupID)
@@ -64,7 +64,7 @@ struct EditDeleteEndToEndTests {
         let s = try await setup(backend: backend)
         let sent = try await command(
             ws: s.bob, #"{"type":"message","chat_id":"\#(s.groupID)","content":"see you at 5"}"#)
-        let messageID = sent["message_id"] as! String
+        let messageID = try sent.field("message_id", as: String.self)
         let edit = try await command(
             ws: s.bob,
             #"{"type":"edit_message","chat_id":"\#(s.groupID)","message_id":"\#(messageID)","content":"see you at 6","request_id":"e"}"#
@@ -74,7 +74,7 @@ struct EditDeleteEndToEndTests {
         #expect(edit["changed"] as? Bool == true)
         let editedAt = try #require(edit["edited_at"] as? String)
         let position = try #require(edit["position"] as? Int)
-        #expect(position > sent["position"] as! Int)
+        #expect(try position > sent.field("position", as: Int.self))
 
         var pushed = try await push(s.alice)
         while pushed["type"] as? String == "message:new" { pushed = try await push(s.alice) }
@@ -106,11 +106,11 @@ struct EditDeleteEndToEndTests {
     func onlyTheSenderEditsAndOnlyTheSenderOrAnAdminDeletes(backend: TestBackend) async throws {
         let s = try await setup(backend: backend)
         let fromBob =
-            try await command(ws: s.bob, #"{"type":"message","chat_id":"\#(s.groupID)","content":"bob's"}"#)[
-                "message_id"] as! String
+            try await command(ws: s.bob, #"{"type":"message","chat_id":"\#(s.groupID)","content":"bob's"}"#).field(
+                "message_id", as: String.self)
         let fromAlice =
-            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.groupID)","content":"alice's"}"#)[
-                "message_id"] as! String
+            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.groupID)","content":"alice's"}"#).field(
+                "message_id", as: String.self)
         let adminEdits = try await command(
             s.alice,
             #"{"type":"edit_message","chat_id":"\#(s.groupID)","message_id":"\#(fromBob)","content":"hacked"}"#)
@@ -154,11 +154,11 @@ struct EditDeleteEndToEndTests {
     func deletedMessagesAreNotUnreadAndResumeReplaysEditsAndDeletions(backend: TestBackend) async throws {
         let s = try await setup(backend: backend)
         let kept =
-            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.groupID)","content":"kept"}"#)[
-                "message_id"] as! String
+            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.groupID)","content":"kept"}"#).field(
+                "message_id", as: String.self)
         let dropped =
-            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.groupID)","content":"dropped"}"#)[
-                "message_id"] as! String
+            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.groupID)","content":"dropped"}"#).field(
+                "message_id", as: String.self)
         let edited = try await command(
             s.alice, #"{"type":"edit_message","chat_id":"\#(s.groupID)","message_id":"\#(kept)","content":"kept!"}"#)
         let deleted = try await command(

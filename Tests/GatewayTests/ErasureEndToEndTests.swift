@@ -125,7 +125,8 @@ struct ErasureEndToEndTests {
         let login = try await command(
             again, #"{"type":"login","username":"\#(Self.secretName)","password":"password-1"}"#)
         #expect(login["code"] as? String == "invalid_credentials")
-        let resumed = try await command(again, #"{"type":"auth","token":"\#(zeldaLogin["token"] as! String)"}"#)
+        let resumed = try await command(
+            again, #"{"type":"auth","token":"\#(zeldaLogin.field("token", as: String.self))"}"#)
         #expect(resumed["code"] as? String == "invalid_token")
         gateway.kill()
 

@@ -46,10 +46,11 @@ struct FloodTests {
         let setup = try await gateway.tcp()
         _ = try await command(setup, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobID =
-            try await command(setup, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(setup, #"{"type":"register","username":"bob","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         _ = try await command(setup, #"{"type":"login","username":"alice","password":"password-1"}"#)
-        let chatID = try await command(setup, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+        let chatID = try await command(setup, #"{"type":"create_chat","user_id":"\#(bobID)"}"#).field(
+            "chat_id", as: String.self)
 
         let client = try await connect(framing, to: gateway)
         let login = #"{"type":"login","username":"alice","password":"password-1","request_id":0}"#
@@ -73,8 +74,8 @@ struct FloodTests {
         let acknowledged = Set(messageAnswers.filter(\.isOK).compactMap { $0["message_id"] as? String })
         let stored = try await gateway.log.read(after: 0, limit: 10_000).filter { $0.type == "message_sent" }
         let storedIDs = try stored.map { event in
-            try #require(try JSONSerialization.jsonObject(with: Data(event.data)) as? [String: Any])["message_id"]
-                as! String
+            try #require(try JSONSerialization.jsonObject(with: Data(event.data)) as? [String: Any]).field(
+                "message_id", as: String.self)
         }
         #expect(!storedIDs.isEmpty)
         #expect(

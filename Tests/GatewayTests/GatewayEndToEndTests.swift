@@ -13,8 +13,8 @@ struct GatewayEndToEndTests {
         let bob = try await gateway.webSocket()
         #expect(try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#).isOK)
         let bobID =
-            try await command(ws: bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(ws: bob, #"{"type":"register","username":"bob","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         #expect(
             try await command(alice, #"{"type":"login","username":"alice","password":"password-1","request_id":1}"#)[
                 "request_id"] as? Int == 1)
@@ -22,7 +22,8 @@ struct GatewayEndToEndTests {
             try await command(ws: bob, #"{"type":"login","username":"bob","password":"password-1","request_id":"b"}"#)[
                 "request_id"] as? String == "b")
 
-        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#).field(
+            "chat_id", as: String.self)
         let chatNew = try #require(try await bob.json())
         #expect(chatNew["type"] as? String == "chat:new")
         #expect((chatNew["payload"] as? [String: Any])?["name"] as? String == "alice")
@@ -190,8 +191,8 @@ struct GatewayEndToEndTests {
         let first = try await gateway.webSocket()
         #expect(try await command(ws: first, #"{"type":"register","username":"alice","password":"password-1"}"#).isOK)
         let token =
-            try await command(ws: first, #"{"type":"login","username":"alice","password":"password-1"}"#)["token"]
-            as! String
+            try await command(ws: first, #"{"type":"login","username":"alice","password":"password-1"}"#).field(
+                "token", as: String.self)
         let sameToken = try await gateway.webSocket()
         #expect(try await command(ws: sameToken, #"{"type":"auth","token":"\#(token)"}"#).isOK)
         let otherToken = try await gateway.tcp()
@@ -213,13 +214,13 @@ struct GatewayEndToEndTests {
         let carol = try await gateway.tcp()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let carolID =
-            try await command(carol, #"{"type":"register","username":"carol","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(carol, #"{"type":"register","username":"carol","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
         _ = try await command(carol, #"{"type":"login","username":"carol","password":"password-1"}"#)
         let groupID =
-            try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":[]}"#)["group_id"]
-            as! String
+            try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":[]}"#).field(
+                "group_id", as: String.self)
         #expect(
             try await command(alice, #"{"type":"add_group_member","group_id":"\#(groupID)","user_id":"\#(carolID)"}"#)[
                 "added"] as? Bool == true)
@@ -239,17 +240,17 @@ struct GatewayEndToEndTests {
         let bobsPhone = try await gateway.webSocket()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobID =
-            try await command(bob, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(bob, #"{"type":"register","username":"bob","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         let aliceID =
-            try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         _ = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
         _ = try await command(ws: bobsPhone, #"{"type":"login","username":"bob","password":"password-1"}"#)
 
         let groupID =
-            try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":["\#(bobID)"]}"#)[
-                "group_id"] as! String
+            try await command(alice, #"{"type":"create_group","group_name":"g","member_ids":["\#(bobID)"]}"#).field(
+                "group_id", as: String.self)
         for device in [try await push(bob), try #require(try await bobsPhone.json())] {
             #expect(device["type"] as? String == "chat:new")
         }
@@ -258,7 +259,8 @@ struct GatewayEndToEndTests {
         #expect(try await bobsPhone.json()?["type"] as? String == "message:new")
 
         var bobsPushes = try await commandKeepingPushes(
-            bob, #"{"type":"mark_read","chat_id":"\#(groupID)","message_id":"\#(sent["message_id"] as! String)"}"#
+            bob,
+            #"{"type":"mark_read","chat_id":"\#(groupID)","message_id":"\#(sent.field("message_id", as: String.self))"}"#
         ).1
         let read = try await push(alice)
         #expect(read["type"] as? String == "message:read")

@@ -19,8 +19,8 @@ struct LargeRoomTests {
             let client = try await gateway.tcp()
             let name = String(format: "Member-%02d", Self.memberCount - index)
             let id =
-                try await command(client, #"{"type":"register","username":"\#(name)","password":"password-1"}"#)[
-                    "user_id"] as! String
+                try await command(client, #"{"type":"register","username":"\#(name)","password":"password-1"}"#).field(
+                    "user_id", as: String.self)
             _ = try await command(client, #"{"type":"login","username":"\#(name)","password":"password-1"}"#)
             members.append((client, id, name))
         }

@@ -27,12 +27,13 @@ import Testing
             let reply = await service.handle(
                 Array(#"{"type":"login","username":"\#(name)","password":"password-1"}"#.utf8), context: context)
             if case .authenticated(let session, _)? = reply.effect { context.session = session }
-            return (context, registered["user_id"] as! String)
+            return (context, try registered.field("user_id", as: String.self))
         }
         let alice = try await user("alice")
         let bob = try await user("bob")
         let chat =
-            try await send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, as: alice.context)["chat_id"] as! String
+            try await send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, as: alice.context).field(
+                "chat_id", as: String.self)
         var acknowledged = 0
         func sendMessage() async throws {
             let reply = try await send(

@@ -22,16 +22,18 @@ struct ResumeTests {
         let alice = try await gateway.tcp()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobID =
-            try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
-        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#).field(
+            "chat_id", as: String.self)
         let bob = try await gateway.tcp()
         let login = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
         await bob.close()
-        return Setup(
-            gateway: gateway, alice: alice, bobToken: login["token"] as! String, bobID: bobID, chatID: chatID,
-            position: login["position"] as! Int)
+        return try Setup(
+            gateway: gateway, alice: alice, bobToken: login.field("token", as: String.self), bobID: bobID,
+            chatID: chatID,
+            position: login.field("position", as: Int.self))
     }
 
     /// Pushes on `client` until one with `position` arrives.
@@ -53,8 +55,8 @@ struct ResumeTests {
         for index in 1...5 {
             sent.append(
                 try await command(
-                    s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"missed \#(index)"}"#)["position"]
-                    as! Int)
+                    s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"missed \#(index)"}"#
+                ).field("position", as: Int.self))
         }
         let bob = try await s.gateway.webSocket()
         try await bob.sendText(#"{"type":"auth","token":"\#(s.bobToken)","since":\#(s.position),"request_id":"r"}"#)
@@ -67,8 +69,8 @@ struct ResumeTests {
             replayed.map { ($0["payload"] as? [String: Any])?["content"] as? String } == (1...5).map { "missed \($0)" })
 
         let live =
-            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"live"}"#)["position"]
-            as! Int
+            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"live"}"#).field(
+                "position", as: Int.self)
         let next = try #require(try await bob.json())
         #expect(next["position"] as? Int == live)
         #expect(next["type"] as? String == "message:new")
@@ -106,8 +108,8 @@ struct ResumeTests {
         let phone = try await s.gateway.tcp()
         _ = try await command(phone, #"{"type":"auth","token":"\#(s.bobToken)"}"#)
         let mine =
-            try await command(phone, #"{"type":"message","chat_id":"\#(s.chatID)","content":"from my phone"}"#)[
-                "position"] as! Int
+            try await command(phone, #"{"type":"message","chat_id":"\#(s.chatID)","content":"from my phone"}"#).field(
+                "position", as: Int.self)
         let laptop = try await s.gateway.tcp()
         try await laptop.write(#"{"type":"auth","token":"\#(s.bobToken)","since":\#(s.position)}"# + "\n")
         let seen = try await pushes(laptop, until: mine)
@@ -124,8 +126,8 @@ struct ResumeTests {
             try await command(bob, #"{"type":"auth","token":"\#(s.bobToken)","since":1000000}"#)["status"] as? String
                 == "ok")
         let live =
-            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"hello"}"#)["position"]
-            as! Int
+            try await command(s.alice, #"{"type":"message","chat_id":"\#(s.chatID)","content":"hello"}"#).field(
+                "position", as: Int.self)
         let next = try json(try await bob.line())
         #expect(next["type"] as? String == "message:new")
         #expect(next["position"] as? Int == live)

@@ -13,19 +13,20 @@ struct ScaleOutTests {
         _ = try await command(first, #"{"type":"register","username":"alice","password":"password-1"}"#)
         _ = try await command(first, #"{"type":"register","username":"bob","password":"password-1"}"#)
         let aliceToken =
-            try await command(first, #"{"type":"login","username":"alice","password":"password-1"}"#)[
-                "token"] as! String
+            try await command(first, #"{"type":"login","username":"alice","password":"password-1"}"#).field(
+                "token", as: String.self)
         var alice = [first]
         for _ in 0..<3 { alice.append(try await session(of: cluster, token: aliceToken)) }
         let bobFirst = try await cluster.client()
         let bobLogin = try await command(bobFirst, #"{"type":"login","username":"bob","password":"password-1"}"#)
-        let bobToken = bobLogin["token"] as! String
-        let bobID = bobLogin["user_id"] as! String
+        let bobToken = try bobLogin.field("token", as: String.self)
+        let bobID = try bobLogin.field("user_id", as: String.self)
         var bob = [bobFirst]
         for _ in 0..<3 { bob.append(try await session(of: cluster, token: bobToken)) }
         try await expectSpread(cluster, atLeast: 4)
 
-        let chatID = try await command(alice[0], #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+        let chatID = try await command(alice[0], #"{"type":"create_chat","user_id":"\#(bobID)"}"#).field(
+            "chat_id", as: String.self)
         // Fan-out: every session of every participant, on both gateways.
         let sent = try await command(
             alice[1], #"{"type":"message","chat_id":"\#(chatID)","content":"hello","client_message_id":"k1"}"#)
@@ -47,12 +48,12 @@ struct ScaleOutTests {
             #expect(repeated["duplicate"] as? Bool == true)
         }
         // Resume: what was pushed while away, through either gateway, no gap, no duplicate.
-        let since = sent["position"] as! Int
+        let since = try sent.field("position", as: Int.self)
         await bob[3].close()
         var missed = [String]()
         for text in ["two", "three", "four"] {
             let reply = try await command(alice[0], #"{"type":"message","chat_id":"\#(chatID)","content":"\#(text)"}"#)
-            missed.append(reply["message_id"] as! String)
+            missed.append(try reply.field("message_id", as: String.self))
         }
         var resumed = [RawClient]()
         for round in 0..<2 {
@@ -87,13 +88,14 @@ struct ScaleOutTests {
         let bobRegistered = try await command(setup, #"{"type":"register","username":"bob","password":"password-1"}"#)
         let bobID = try #require(bobRegistered["user_id"] as? String, "\(bobRegistered)")
         let aliceToken =
-            try await command(setup, #"{"type":"login","username":"alice","password":"password-1"}"#)[
-                "token"] as! String
+            try await command(setup, #"{"type":"login","username":"alice","password":"password-1"}"#).field(
+                "token", as: String.self)
         let bobLogin = try await cluster.client()
         let bobToken =
-            try await command(bobLogin, #"{"type":"login","username":"bob","password":"password-1"}"#)[
-                "token"] as! String
-        let chatID = try await command(setup, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+            try await command(bobLogin, #"{"type":"login","username":"bob","password":"password-1"}"#).field(
+                "token", as: String.self)
+        let chatID = try await command(setup, #"{"type":"create_chat","user_id":"\#(bobID)"}"#).field(
+            "chat_id", as: String.self)
         await setup.close()
         await bobLogin.close()
 
@@ -150,13 +152,14 @@ struct ScaleOutTests {
         let alice = try await cluster.client()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobID =
-            try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
         let bob = try await cluster.client()
         _ = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
         try await expectSpread(cluster, atLeast: 1)
-        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#).field(
+            "chat_id", as: String.self)
         let before = try await command(alice, #"{"type":"message","chat_id":"\#(chatID)","content":"before"}"#)
         #expect(try await nextPush("message:new", on: bob)["payload"].flatMap(id) == before["message_id"] as? String)
 

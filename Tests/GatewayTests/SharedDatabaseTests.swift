@@ -91,7 +91,8 @@ struct SharedDatabaseTests {
         let bob = try await RawClient.connect(port: gateway.port)
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
         _ = try await command(bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
-        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#).field(
+            "chat_id", as: String.self)
         #expect(try await push(bob)["type"] as? String == "chat:new")
 
         // Another writer appends: positions the gateway never published.

@@ -13,10 +13,11 @@ import Testing
         let alice = try await gateway.tcp()
         _ = try await command(alice, #"{"type":"register","username":"alice","password":"password-1"}"#)
         let bobID =
-            try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#)["user_id"]
-            as! String
+            try await command(alice, #"{"type":"register","username":"bob","password":"password-1"}"#).field(
+                "user_id", as: String.self)
         _ = try await command(alice, #"{"type":"login","username":"alice","password":"password-1"}"#)
-        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#)["chat_id"] as! String
+        let chatID = try await command(alice, #"{"type":"create_chat","user_id":"\#(bobID)"}"#).field(
+            "chat_id", as: String.self)
         let bob = try await gateway.webSocket()
         let login = try await command(ws: bob, #"{"type":"login","username":"bob","password":"password-1"}"#)
         let token = try #require(login["token"] as? String)
@@ -67,7 +68,7 @@ import Testing
         var rest = [Int]()
         for _ in 0..<20 where received.count + rest.count < positions.count {
             let resumed = try await gateway.webSocket()
-            let since = rest.last ?? received.last ?? (login["position"] as! Int)
+            let since = try rest.last ?? received.last ?? (login.field("position", as: Int.self))
             #expect(
                 try await command(ws: resumed, #"{"type":"auth","token":"\#(token)","since":\#(since)}"#)["status"]
                     as? String == "ok")

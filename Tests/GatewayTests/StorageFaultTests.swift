@@ -20,8 +20,8 @@ import Testing
         let alice = try await h.user("alice")
         let bob = try await h.user("bob")
         let chatID =
-            try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection)["chat_id"]
-            as! String
+            try await h.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, on: alice.connection).field(
+                "chat_id", as: String.self)
         let content = String(repeating: "y", count: 4_000)
         func send() async throws -> [String: Any] {
             try await h.send(
@@ -34,7 +34,7 @@ import Testing
             let pages = try await h.log.withWriter { try $0.scalarInt64("PRAGMA page_count") ?? 0 }
             try await h.log.withWriter { try $0.execute("PRAGMA max_page_count = \(pages + 8)") }
         case .readOnly:
-            acknowledged.append(try await send()["message_id"] as! String)
+            acknowledged.append(try await send().field("message_id", as: String.self))
             try await h.log.withWriter { try $0.execute("PRAGMA query_only = 1") }
         }
         var refusal: [String: Any]?
@@ -44,7 +44,7 @@ import Testing
                 refusal = reply
                 break
             }
-            acknowledged.append(reply["message_id"] as! String)
+            acknowledged.append(try reply.field("message_id", as: String.self))
         }
         #expect(refusal?.code == "unavailable")
         let message = (refusal?["message"] as? String ?? "").lowercased()
@@ -60,7 +60,7 @@ import Testing
         }
         let after = try await send()
         #expect(after.isOK)
-        acknowledged.append(after["message_id"] as! String)
+        acknowledged.append(try after.field("message_id", as: String.self))
 
         let page = try await h.send(#"{"type":"get_messages","chat_id":"\#(chatID)","limit":200}"#, on: bob.connection)
         let stored = (page["messages"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }

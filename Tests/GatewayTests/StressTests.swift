@@ -16,8 +16,8 @@ struct StressTests {
         let members = users.dropFirst().map { #""\#($0.id)""# }.joined(separator: ",")
         let group =
             try await h.send(
-                #"{"type":"create_group","group_name":"all","member_ids":[\#(members)]}"#, on: users[0].connection)[
-                "chat_id"] as! String
+                #"{"type":"create_group","group_name":"all","member_ids":[\#(members)]}"#, on: users[0].connection
+            ).field("chat_id", as: String.self)
         let head = try await h.log.headPosition()
         let perWriter = 30
         let total = users.count * perWriter

@@ -29,7 +29,8 @@ import Testing
         #expect(!keyring.hasKey(for: UserID(userID)), "no key until the first sealed write")
         var session = context
         session.session = AuthenticatedSession(
-            userID: UserID(userID), username: "alice", tokenHash: SessionToken.hash(of: login["token"] as! String))
+            userID: UserID(userID), username: "alice",
+            tokenHash: SessionToken.hash(of: try login.field("token", as: String.self)))
         let chats = try #require(try await send(#"{"type":"get_user_chats"}"#, session)["chats"] as? [[String: Any]])
         let chatID = try #require(chats.first?["id"] as? String)
         let sent = try await send(#"{"type":"message","chat_id":"\#(chatID)","content":"sealed from now on"}"#, session)
