@@ -12,40 +12,28 @@ import Testing
         let directory = try TemporaryDirectory()
         let storage = try await backend.storage(
             at: try backend.location(in: directory), keyFile: backend.keyFile(in: directory))
-        let service = ChatService(storage: storage, configuration: .init(passwordParameters: .fastForTesting))
-        func send(_ line: String, as context: ConnectionContext) async throws -> [String: Any] {
-            let reply = await service.handle(Array(line.utf8), context: context)
-            return try JSONSerialization.jsonObject(with: Data(reply.response)) as! [String: Any]
-        }
-        func user(_ name: String) async throws -> (context: ConnectionContext, id: String) {
-            var context = ConnectionContext(connectionID: name, framing: .tcp)
-            let registered = try await send(
-                #"{"type":"register","username":"\#(name)","password":"password-1"}"#, as: context)
-            let reply = await service.handle(
-                Array(#"{"type":"login","username":"\#(name)","password":"password-1"}"#.utf8), context: context)
-            if case .authenticated(let session, _)? = reply.effect { context.session = session }
-            return (context, try #require(registered["user_id"] as? String))
-        }
-        let alice = try await user("alice")
-        let bob = try await user("bob")
+        let client = ServiceClient(storage: storage)
+        let alice = try await client.user("alice")
+        let bob = try await client.user("bob")
         let direct = try #require(
-            try await send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, as: alice.context)["chat_id"] as? String)
+            try await client.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, as: alice.context)["chat_id"]
+                as? String)
         let group = try #require(
-            try await send(
+            try await client.send(
                 #"{"type":"create_group","group_name":"club","member_ids":["\#(bob.id)"]}"#, as: alice.context)[
                     "chat_id"]
                 as? String)
-        _ = try await send(#"{"type":"message","chat_id":"\#(direct)","content":"unread"}"#, as: alice.context)
+        _ = try await client.send(#"{"type":"message","chat_id":"\#(direct)","content":"unread"}"#, as: alice.context)
         let later = try #require(
-            try await send(#"{"type":"message","chat_id":"\#(group)","content":"read"}"#, as: alice.context)[
+            try await client.send(#"{"type":"message","chat_id":"\#(group)","content":"read"}"#, as: alice.context)[
                 "message_id"]
                 as? String)
-        let marked = try await send(
+        let marked = try await client.send(
             #"{"type":"mark_read","chat_id":"\#(group)","message_id":"\#(later)"}"#, as: bob.context)
         #expect(marked["status"] as? String == "ok", "\(marked)")
 
         let chats = try #require(
-            try await send(#"{"type":"get_user_chats"}"#, as: alice.context)["chats"] as? [[String: Any]])
+            try await client.send(#"{"type":"get_user_chats"}"#, as: alice.context)["chats"] as? [[String: Any]])
         func readBy(_ chat: String) -> [String]? {
             (chats.first { $0["id"] as? String == chat }?["last_message"] as? [String: Any])?["read_by"] as? [String]
         }

@@ -15,28 +15,15 @@ import Testing
         let location = try backend.location(in: directory)
         let keyFile = backend.keyFile(in: directory)
         let storage = try await backend.storage(at: location, keyFile: keyFile)
-        let service = ChatService(storage: storage, configuration: .init(passwordParameters: .fastForTesting))
-        func send(_ line: String, as context: ConnectionContext) async throws -> [String: Any] {
-            let reply = await service.handle(Array(line.utf8), context: context)
-            return try JSONSerialization.jsonObject(with: Data(reply.response)) as! [String: Any]
-        }
-        func user(_ name: String) async throws -> (context: ConnectionContext, id: String) {
-            var context = ConnectionContext(connectionID: name, framing: .tcp)
-            let registered = try await send(
-                #"{"type":"register","username":"\#(name)","password":"password-1"}"#, as: context)
-            let reply = await service.handle(
-                Array(#"{"type":"login","username":"\#(name)","password":"password-1"}"#.utf8), context: context)
-            if case .authenticated(let session, _)? = reply.effect { context.session = session }
-            return (context, try registered.field("user_id", as: String.self))
-        }
-        let alice = try await user("alice")
-        let bob = try await user("bob")
+        let client = ServiceClient(storage: storage)
+        let alice = try await client.user("alice")
+        let bob = try await client.user("bob")
         let chat =
-            try await send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, as: alice.context).field(
+            try await client.send(#"{"type":"create_chat","user_id":"\#(bob.id)"}"#, as: alice.context).field(
                 "chat_id", as: String.self)
         var acknowledged = 0
         func sendMessage() async throws {
-            let reply = try await send(
+            let reply = try await client.send(
                 #"{"type":"message","chat_id":"\#(chat)","content":"message \#(acknowledged)"}"#, as: alice.context)
             try #require(reply["status"] as? String == "ok", "\(reply)")
             acknowledged += 1
@@ -61,7 +48,7 @@ import Testing
 
         #expect(sentDuring > 0, "messages were sent while the rebuild ran")
         #expect(try await storage.readModel.messageCount(sentBy: UserID(alice.id)) == Int64(acknowledged))
-        let page = try await send(#"{"type":"get_messages","chat_id":"\#(chat)","limit":5}"#, as: bob.context)
+        let page = try await client.send(#"{"type":"get_messages","chat_id":"\#(chat)","limit":5}"#, as: bob.context)
         #expect((page["messages"] as? [[String: Any]])?.last?["content"] as? String == "message \(acknowledged - 1)")
         await storage.close()
         let verified = try await ToolRun.complete("replay", ["verify", "--db", location, "--key-file", keyFile])
