@@ -12,8 +12,7 @@ extension ChatStorage {
         url: PostgresURL, keyFile: String, configuration: PostgresEventLog.Configuration = .init(),
         create: Bool = true, logger: Logger = Logger(label: "chat.postgres")
     ) async throws -> ChatStorage {
-        let store = PostgresUserKeyStore(url: url, logger: logger)
-        let keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try await store.anyKey())
+        let (store, keyring) = try await PostgresUserKeyStore.keyring(url: url, keyFile: keyFile, logger: logger)
         let log = try await PostgresEventLog.open(
             url: url, configuration: configuration, projection: PostgresChatProjection(keyring: keyring),
             create: create, logger: logger)

@@ -44,48 +44,27 @@ enum EventRows {
         return events
     }
 
-    /// Inserts `events` (consecutive positions) in one statement, whatever their number.
-    ///
-    /// - Parameter movingHead: also moves the head to the last of them and notifies, in
-    ///   the same statement (``moveHead(to:hash:on:logger:)``): one round trip fewer under
-    ///   the head lock.
-    static func insert(
-        _ events: [RecordedEvent], movingHead: Bool = false, on connection: PostgresConnection, logger: Logger
-    ) async throws {
+    /// Inserts `events` (consecutive positions after the head) in one statement, whatever
+    /// their number, in the caller's transaction; the same statement moves the head to the
+    /// last of them and notifies every gateway — one round trip under the head lock. The
+    /// notification carries only the new head (payloads are small, and NOTIFY takes a
+    /// database-wide lock at commit).
+    static func append(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
         guard let last = events.last else { return }
-        // Only an integer, hex digits and a constant are spliced in; the rows are bound.
-        let hash = last.hash.map { String(format: "%02x", $0) }.joined()
-        let (before, after) =
-            movingHead
-            ? (
-                "WITH inserted AS (",
-                """
-                ), moved AS (UPDATE event_log_head SET last_position = \(last.position), last_hash = '\\x\(hash)'::bytea WHERE id = 1)
-                SELECT pg_notify('\(NotificationFollower.channel)', '\(last.position)')
-                """
-            ) : ("", "")
         try await connection.query(
             """
-            \(unescaped: before)INSERT INTO events (\(unescaped: columns))
-            SELECT * FROM unnest(\(events.map(\.position))::int8[], \(events.map(\.streamID))::text[],
-                \(events.map(\.streamVersion))::int8[], \(events.map(\.type))::text[],
-                \(events.map { Int32($0.schemaVersion) })::int4[],
-                \(events.map { ByteBuffer(bytes: $0.data) })::bytea[],
-                \(events.map { ByteBuffer(bytes: $0.metadata) })::bytea[], \(events.map(\.recordedAt))::int8[],
-                \(events.map { ByteBuffer(bytes: $0.hash) })::bytea[])\(unescaped: after)
-            """, logger: logger)
-    }
-
-    /// Moves the head row to the last event appended and notifies every gateway, in the
-    /// caller's transaction: one notification per transaction, carrying only the new head
-    /// (payloads are small, and NOTIFY takes a database-wide lock at commit).
-    static func moveHead(to position: Int64, hash: [UInt8], on connection: PostgresConnection, logger: Logger)
-        async throws
-    {
-        try await connection.query(
-            """
-            WITH moved AS (UPDATE event_log_head SET last_position = \(position), last_hash = \(ByteBuffer(bytes: hash)) WHERE id = 1)
-            SELECT pg_notify(\(NotificationFollower.channel), \(String(position)))
+            WITH inserted AS (
+                INSERT INTO events (\(unescaped: columns))
+                SELECT * FROM unnest(\(events.map(\.position))::int8[], \(events.map(\.streamID))::text[],
+                    \(events.map(\.streamVersion))::int8[], \(events.map(\.type))::text[],
+                    \(events.map { Int32($0.schemaVersion) })::int4[],
+                    \(events.map { ByteBuffer(bytes: $0.data) })::bytea[],
+                    \(events.map { ByteBuffer(bytes: $0.metadata) })::bytea[], \(events.map(\.recordedAt))::int8[],
+                    \(events.map { ByteBuffer(bytes: $0.hash) })::bytea[])),
+            moved AS (
+                UPDATE event_log_head SET last_position = \(last.position), last_hash = \(ByteBuffer(bytes: last.hash))
+                WHERE id = 1)
+            SELECT pg_notify(\(NotificationFollower.channel), \(String(last.position)))
             """, logger: logger)
     }
 }

@@ -33,14 +33,10 @@ public struct PostgresChatProjection: PostgresInlineProjection {
         async throws
     {
         try await keyring?.prefetchKeys(for: events) { users in
-            var keys = [(UserID, [UInt8])]()
-            for try await (user, wrapped) in try await connection.query(
-                "SELECT user_id, wrapped_key FROM user_keys WHERE user_id = ANY(\(users.map(\.rawValue)))",
-                logger: logger
-            ).decode((String, ByteBuffer).self) {
-                keys.append((UserID(user), Array(wrapped.readableBytesView)))
-            }
-            return keys
+            try await PostgresUserKeyStore.keys(
+                connection.query(
+                    "SELECT user_id, wrapped_key FROM user_keys WHERE user_id = ANY(\(users.map(\.rawValue)))",
+                    logger: logger))
         }
     }
 

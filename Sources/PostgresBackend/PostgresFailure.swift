@@ -27,8 +27,6 @@ struct PostgresFailure: Error, CustomStringConvertible {
             return try await body()
         } catch let error as PSQLError {
             throw EventStoreError.storage(PostgresFailure(underlying: error))
-        } catch let error as PostgresTransactionError {
-            throw EventStoreError.storage(PostgresFailure(underlying: error))
         }
     }
 

@@ -167,7 +167,8 @@ final class PostgresGroupCommit: @unchecked Sendable {
     ///
     /// The versions come from the statement's snapshot, taken before the lock was granted:
     /// they are current only when the head is the one this process last knew (nothing was
-    /// committed since); the caller reads them again otherwise.
+    /// committed since); the caller calls again otherwise, and the lock, already held, is
+    /// granted at once.
     private func lockHead(readingVersionsOf streams: [String], on connection: PostgresConnection) async throws
         -> (head: (position: Int64, hash: [UInt8]), versions: [String: Int64])
     {
@@ -187,19 +188,6 @@ final class PostgresGroupCommit: @unchecked Sendable {
             versions = Dictionary(uniqueKeysWithValues: zip(streamIDs, streamVersions))
         }
         return (head, versions)
-    }
-
-    private func streamVersions(_ streams: [String], on connection: PostgresConnection) async throws
-        -> [String: Int64]
-    {
-        var versions = [String: Int64]()
-        for try await (stream, version) in try await connection.query(
-            "SELECT stream_id, max(stream_version) FROM events WHERE stream_id = ANY(\(streams)) GROUP BY stream_id",
-            logger: logger
-        ).decode((String, Int64).self) {
-            versions[stream] = version
-        }
-        return versions
     }
 
     /// A projection's refusal, which rolls the transaction back.
@@ -228,8 +216,9 @@ final class PostgresGroupCommit: @unchecked Sendable {
         var (head, versions) = try await lockHead(readingVersionsOf: streams, on: connection)
         if head.position > tail.headPosition {
             // Another gateway committed: the versions were read before the lock was granted.
+            // Read again, in a statement of its own (a fresh snapshot; the lock is held).
             try await catchUp(on: connection)
-            versions = try await streamVersions(streams, on: connection)
+            (head, versions) = try await lockHead(readingVersionsOf: streams, on: connection)
         }
         let recordedAt = max(lastRecordedAt, Int64(Date().timeIntervalSince1970 * 1000))
         var results = [Result<AppendResult, any Error>]()
@@ -264,7 +253,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
             results.append(.success(AppendResult(events: events, streamVersion: version)))
         }
         guard !recorded.isEmpty else { return (results, recorded) }
-        try await EventRows.insert(recorded, movingHead: true, on: connection, logger: logger)
+        try await EventRows.append(recorded, on: connection, logger: logger)
         if let projection {
             do {
                 try await projection.apply(recorded, on: connection, logger: logger)

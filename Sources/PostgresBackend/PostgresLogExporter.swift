@@ -24,8 +24,8 @@ public enum PostgresLogExporter {
             }
             var keys: [UInt8]?
             if let keyFile {
-                let store = PostgresUserKeyStore(url: url, logger: logger)
-                let keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try await store.anyKey())
+                let (store, keyring) = try await PostgresUserKeyStore.keyring(
+                    url: url, keyFile: keyFile, logger: logger)
                 store.attach(log)
                 keys = try await keyring.exportKeys()
             }

@@ -26,8 +26,7 @@ public enum PostgresLogImporter {
         from input: String, to url: PostgresURL, keyFile: String, keysIn: String? = nil, batchSize: Int = 5_000,
         logger: Logger = Logger(label: "chat.postgres"), progress: @escaping @Sendable (Int64) -> Void = { _ in }
     ) async throws -> Int64 {
-        let store = PostgresUserKeyStore(url: url, logger: logger)
-        let keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try await store.anyKey())
+        let keyring = try await PostgresUserKeyStore.keyring(url: url, keyFile: keyFile, logger: logger).keyring
         let keys = try keysIn.map { try keyring.wrappedKeys(fromKeysFile: String(contentsOfFile: $0, encoding: .utf8)) }
         _ = try ExportReader(path: input)  // a missing or unreadable input fails before connecting
         let bare = try await PostgresEventLog.open(url: url, logger: logger)
@@ -60,21 +59,16 @@ public enum PostgresLogImporter {
             let head = try await connection.firstInt64(
                 "SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE", logger: logger)
             guard head == 0 else { throw DestinationNotEmpty(url: url.redacted) }
-            var last: RecordedEvent?
             while true {
                 let batch = try reader.nextBatch(limit: batchSize)
                 guard !batch.isEmpty else { break }
-                try await EventRows.insert(batch, on: connection, logger: logger)
-                last = batch.last
+                try await EventRows.append(batch, on: connection, logger: logger)
                 progress(reader.lastPosition)
             }
             for (user, wrapped) in keys {
                 try await connection.query(
                     "INSERT INTO user_keys (user_id, wrapped_key) VALUES (\(user.rawValue), \(ByteBuffer(bytes: wrapped))) ON CONFLICT DO NOTHING",
                     logger: logger)
-            }
-            if let last {
-                try await EventRows.moveHead(to: last.position, hash: last.hash, on: connection, logger: logger)
             }
             return reader.lastPosition
         }

@@ -19,19 +19,12 @@ public final class PostgresReplayLog: Sendable {
     public static func open(url: PostgresURL, keyFile: String, logger: Logger = Logger(label: "chat.postgres"))
         async throws -> PostgresReplayLog
     {
-        // The keys first, on a connection of its own: the pool's errors do not say why the
-        // server refused (a missing database, a wrong password), this connection's do.
-        let store = PostgresUserKeyStore(url: url, logger: logger)
-        let someKey = try await store.anyKey()
+        // The keys first: the pool's errors do not say why the server refused (a missing
+        // database, a wrong password), the key store's connection's do.
+        let (store, keyring) = try await PostgresUserKeyStore.keyring(url: url, keyFile: keyFile, logger: logger)
         let log = try await PostgresEventLog.open(url: url, create: false, logger: logger)
-        do {
-            let keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: someKey)
-            store.attach(log)
-            return PostgresReplayLog(log: log, keyring: keyring)
-        } catch {
-            await log.close()
-            throw error
-        }
+        store.attach(log)
+        return PostgresReplayLog(log: log, keyring: keyring)
     }
 
     /// Up to `limit` events after `position`, in order.

@@ -25,6 +25,16 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
         self.logger = logger
     }
 
+    /// The keyring of the database at `url`, over a store there, with the master key in
+    /// `keyFile` (created when the database has no keys yet). Reads the database on a
+    /// connection of its own, before any log is open: its errors say why a server refused.
+    public static func keyring(url: PostgresURL, keyFile: String, logger: Logger) async throws -> (
+        store: PostgresUserKeyStore, keyring: Keyring
+    ) {
+        let store = PostgresUserKeyStore(url: url, logger: logger)
+        return (store, try Keyring.open(keyPath: keyFile, store: store, someKey: try await store.anyKey()))
+    }
+
     /// Makes queries go through `log`'s connections.
     public func attach(_ log: PostgresEventLog) {
         lock.withLock { attachedLog = log }
@@ -103,7 +113,7 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
     }
 
     /// Rows of `(user_id, wrapped_key)`.
-    private static func keys(_ rows: PostgresRowSequence) async throws -> [(UserID, [UInt8])] {
+    static func keys(_ rows: PostgresRowSequence) async throws -> [(UserID, [UInt8])] {
         var keys = [(UserID, [UInt8])]()
         for try await (user, wrapped) in rows.decode((String, ByteBuffer).self) {
             keys.append((UserID(user), Array(wrapped.readableBytesView)))

@@ -25,8 +25,7 @@ struct ReadModelStaging {
     static func connect(url: PostgresURL, keyFile: String, schema: String, logger: Logger) async throws
         -> ReadModelStaging
     {
-        let store = PostgresUserKeyStore(url: url, logger: logger)
-        let keyring = try Keyring.open(keyPath: keyFile, store: store, someKey: try await store.anyKey())
+        let keyring = try await PostgresUserKeyStore.keyring(url: url, keyFile: keyFile, logger: logger).keyring
         return try await PostgresFailure.mapped {
             let connection = try await PostgresConnection.connect(
                 configuration: url.connectionConfiguration(), id: 3, logger: logger)
