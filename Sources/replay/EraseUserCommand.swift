@@ -34,25 +34,19 @@ struct EraseUserCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let storage: ChatStorage
         let url = PostgresURL.isPostgres(db) ? try PostgresURL(db) : nil
-        do {
+        let storage = try await failingLegibly {
             if let url {
-                storage = try await ChatStorage.postgres(
+                return try await ChatStorage.postgres(
                     url: url, keyFile: keys.postgres(), configuration: .init(maximumConnections: 2), create: false)
-            } else {
-                _ = try openDatabase(db)  // a clear message for a missing or foreign file
-                let keyring = try keys.open(for: db)
-                // Another gateway's appends need no watching here: this process appends once and exits.
-                let log = try await SQLiteEventLog.open(
-                    path: db, configuration: .init(foreignAppendPollMilliseconds: 0),
-                    projection: ChatProjection(keyring: keyring), create: false)
-                storage = ChatStorage.sqlite(log: log, keyring: keyring)
             }
-        } catch let error as EventStoreError {
-            throw ReplayFailure(error.description)
-        } catch let error as PostgresBackendError {
-            throw ReplayFailure(error.description)
+            _ = try openDatabase(db)  // a clear message for a missing or foreign file
+            let keyring = try keys.open(for: db)
+            // Another gateway's appends need no watching here: this process appends once and exits.
+            let log = try await SQLiteEventLog.open(
+                path: db, configuration: .init(foreignAppendPollMilliseconds: 0),
+                projection: ChatProjection(keyring: keyring), create: false)
+            return ChatStorage.sqlite(log: log, keyring: keyring)
         }
         let erasure: Erasure
         do {

@@ -28,15 +28,9 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let log: any AuditedLog
-        do {
-            log =
-                try PostgresURL.isPostgres(db)
-                ? await PostgresAuditedLog(url: db, keys: keys) : SQLiteAuditedLog(path: db, keys: keys)
-        } catch let error as EventStoreError {
-            throw ReplayFailure(error.description)
-        } catch let error as PostgresBackendError {
-            throw ReplayFailure(error.description)
+        let log: any AuditedLog = try await failingLegibly {
+            if PostgresURL.isPostgres(db) { return try await PostgresAuditedLog(url: db, keys: keys) }
+            return try SQLiteAuditedLog(path: db, keys: keys)
         }
         do {
             try await printHistory(of: log)

@@ -26,23 +26,16 @@ struct RebuildCommand: AsyncParsableCommand {
     func run() async throws {
         var bar = ProgressBar(label: "rebuild")
         let started = Date()
-        let count: Int64
         let report = { (progress: ProjectionRebuilder.Progress) in
             bar.update(done: progress.position, total: progress.head, perSecond: progress.eventsPerSecond)
         }
-        do {
+        let count = try await failingLegibly {
             if PostgresURL.isPostgres(db) {
-                count = try await PostgresProjectionRebuilder.rebuild(
+                return try await PostgresProjectionRebuilder.rebuild(
                     url: PostgresURL(db), keyFile: keys.postgres(), batchSize: batchSize, progress: report)
-            } else {
-                let keyring = try keys.existing(for: db)
-                count = try ProjectionRebuilder.rebuild(
-                    path: db, keyring: keyring, batchSize: batchSize, progress: report)
             }
-        } catch let error as EventStoreError {
-            throw ReplayFailure(error.description)
-        } catch let error as PostgresBackendError {
-            throw ReplayFailure(error.description)
+            return try ProjectionRebuilder.rebuild(
+                path: db, keyring: keys.existing(for: db), batchSize: batchSize, progress: report)
         }
         let seconds = -started.timeIntervalSinceNow
         bar.update(done: count, total: count, perSecond: seconds > 0 ? Double(count) / seconds : 0, force: true)

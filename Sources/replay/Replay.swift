@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventStore
+import PostgresBackend
 
 /// `replay`: rebuild, verify, audit, export and import a chat event log.
 @main
@@ -25,6 +26,17 @@ func openDatabase(_ path: String, readOnly: Bool = true) throws -> SQLiteConnect
     do {
         return try EventLogFile.openExisting(path: path, readOnly: readOnly)
     } catch let error as EventStoreError {
+        throw ReplayFailure(error.description)
+    }
+}
+
+/// Runs `body`; a storage or backend failure becomes the message the operator reads.
+func failingLegibly<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as EventStoreError {
+        throw ReplayFailure(error.description)
+    } catch let error as PostgresBackendError {
         throw ReplayFailure(error.description)
     }
 }

@@ -13,17 +13,11 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var keys: KeyFileOption
 
     func run() async throws {
-        let outcome: ProjectionVerifier.Outcome
-        do {
+        let outcome = try await failingLegibly {
             if PostgresURL.isPostgres(db) {
-                outcome = try await PostgresProjectionVerifier.verify(url: PostgresURL(db), keyFile: keys.postgres())
-            } else {
-                outcome = try ProjectionVerifier.verify(path: db, keyring: try keys.existing(for: db))
+                return try await PostgresProjectionVerifier.verify(url: PostgresURL(db), keyFile: keys.postgres())
             }
-        } catch let error as EventStoreError {
-            throw ReplayFailure(error.description)
-        } catch let error as PostgresBackendError {
-            throw ReplayFailure(error.description)
+            return try ProjectionVerifier.verify(path: db, keyring: try keys.existing(for: db))
         }
         switch outcome {
         case .verified(let events):
