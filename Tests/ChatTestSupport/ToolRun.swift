@@ -12,13 +12,9 @@ public struct ToolRun: Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(tool)
     }
 
-    /// ``run(_:_:)`` on a thread of its own: a test awaiting a tool must not hold one of the
-    /// few threads Swift concurrency runs every test's tasks on (two on two cores), or the
-    /// tests running beside it stall past their time limits.
+    /// ``run(_:_:)`` awaited on a thread of its own (``onThreadOfItsOwn(_:)``).
     public static func complete(_ tool: String, _ arguments: [String]) async throws -> ToolRun {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try run(tool, arguments) }) }.start()
-        }
+        try await onThreadOfItsOwn { try run(tool, arguments) }
     }
 
     /// Runs `tool` to its end.

@@ -47,16 +47,9 @@ final class GatewayProcess: @unchecked Sendable {
         }
     }
 
-    /// Starts one and waits until it listens, on a thread of its own: waiting must not hold
-    /// one of the few threads Swift concurrency runs every test's tasks on (two on two
-    /// cores), or the tests beside it stall — commands time out waiting for a connection.
+    /// Starts one and waits until it listens, on a thread of its own (``onThreadOfItsOwn(_:)``).
     static func start(database: String, arguments: [String] = []) async throws -> GatewayProcess {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try GatewayProcess(database: database, arguments: arguments) })
-            }
-            .start()
-        }
+        try await onThreadOfItsOwn { try GatewayProcess(database: database, arguments: arguments) }
     }
 
     /// It ended before listening; `output` is what it wrote to stderr.

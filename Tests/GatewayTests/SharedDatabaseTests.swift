@@ -43,10 +43,10 @@ struct SharedDatabaseTests {
             let outcomes = await withTaskGroup(of: Result<GatewayProcess, any Error>.self) { group in
                 for _ in 0..<2 {
                     group.addTask {
-                        await withCheckedContinuation { continuation in
-                            Thread.detachNewThread {
-                                continuation.resume(returning: Result { try GatewayProcess(database: database) })
-                            }
+                        do {
+                            return .success(try await GatewayProcess.start(database: database))
+                        } catch {
+                            return .failure(error)
                         }
                     }
                 }
