@@ -11,15 +11,25 @@ extension PostgresConnection {
     func transaction<T>(
         _ begin: PostgresQuery = "BEGIN", logger: Logger, _ body: () async throws -> T
     ) async throws -> T {
-        try await query(begin, logger: logger)
+        try await run(begin, logger: logger)
         do {
             let value = try await body()
-            try await query("COMMIT", logger: logger)
+            try await run("COMMIT", logger: logger)
             return value
         } catch {
             _ = try? await query("ROLLBACK", logger: logger)
             throw error
         }
+    }
+
+    /// Runs `statement` and reads its rows to the end, where its failure arrives.
+    ///
+    /// A statement that returns rows (a `SELECT` after data-modifying CTEs, `RETURNING`)
+    /// reports its failure after its row description: a caller that does not read the rows
+    /// never sees it, and a `COMMIT` after it rolls back without an error. Every statement
+    /// whose rows are not wanted goes through here.
+    func run(_ statement: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await query(statement, logger: logger) {}
     }
 
     /// The first column of the first row, `nil` when there is no row.

@@ -15,8 +15,8 @@ public enum PostgresErasureCleanup {
             let connection = try await PostgresConnection.connect(
                 configuration: url.connectionConfiguration(), id: 4, logger: logger)
             do {
-                try await connection.query("VACUUM FULL user_keys", logger: logger)
-                try await connection.query("VACUUM users, messages, sessions", logger: logger)
+                try await connection.run("VACUUM FULL user_keys", logger: logger)
+                try await connection.run("VACUUM users, messages, sessions", logger: logger)
                 try await connection.close()
             } catch {
                 try? await connection.close()

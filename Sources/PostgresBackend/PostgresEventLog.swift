@@ -133,7 +133,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         _ projection: any PostgresInlineProjection, on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.transaction(logger: logger) {
-            try await connection.query("SELECT 1 FROM event_log_head WHERE id = 1 FOR UPDATE", logger: logger)
+            try await connection.run("SELECT 1 FROM event_log_head WHERE id = 1 FOR UPDATE", logger: logger)
             var checkpoint = try await projection.checkpoint(on: connection, logger: logger)
             while true {
                 let events = try await EventRows.read(after: checkpoint, limit: 1000, on: connection, logger: logger)

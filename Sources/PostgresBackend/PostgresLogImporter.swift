@@ -66,7 +66,7 @@ public enum PostgresLogImporter {
                 progress(reader.lastPosition)
             }
             for (user, wrapped) in keys {
-                try await connection.query(
+                try await connection.run(
                     "INSERT INTO user_keys (user_id, wrapped_key) VALUES (\(user.rawValue), \(ByteBuffer(bytes: wrapped))) ON CONFLICT DO NOTHING",
                     logger: logger)
             }

@@ -52,7 +52,7 @@ public enum PostgresProjectionRebuilder {
                 try await connection.transaction(logger: logger) {
                     // Appends wait from here on: nothing commits between the last event
                     // applied and the swap.
-                    try await connection.query(
+                    try await connection.run(
                         "SELECT 1 FROM event_log_head WHERE id = 1 FOR UPDATE", logger: logger)
                     while let last = try await staging.applyNext(after: position, limit: batchSize).last {
                         position = last.position

@@ -20,10 +20,10 @@ public enum PostgresProjectionVerifier {
         let connection = staging.connection
         do {
             let outcome = try await PostgresFailure.mapped {
-                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: logger)
+                try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: logger)
                 do {
                     let outcome = try await replayAndCompare(staging)
-                    try await connection.query("ROLLBACK", logger: logger)
+                    try await connection.run("ROLLBACK", logger: logger)
                     return outcome
                 } catch {
                     _ = try? await connection.query("ROLLBACK", logger: logger)

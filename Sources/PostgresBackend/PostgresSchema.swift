@@ -162,7 +162,7 @@ enum PostgresSchema {
         async throws
     {
         try await connection.transaction(logger: logger) {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(creationLockKey))", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(\(creationLockKey))", logger: logger)
             if !create {
                 let exists = try await connection.firstInt64(
                     "SELECT count(*) FROM pg_tables WHERE tablename = 'chat_schema' AND schemaname = current_schema()",
@@ -170,11 +170,11 @@ enum PostgresSchema {
                 guard exists == 1 else { throw PostgresBackendError.noChatLog(url.redacted) }
             }
             for statement in logStatements {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
-            try await connection.query(
+            try await connection.run(
                 "INSERT INTO chat_schema (id, version) VALUES (1, \(version)) ON CONFLICT DO NOTHING", logger: logger)
-            try await connection.query(
+            try await connection.run(
                 "INSERT INTO event_log_head (id, last_position, last_hash) VALUES (1, 0, \(ByteBuffer(bytes: EventHash.genesis))) ON CONFLICT DO NOTHING",
                 logger: logger)
             try await createReadModel(on: connection, logger: logger)
@@ -187,9 +187,9 @@ enum PostgresSchema {
     /// path, with its checkpoint at 0.
     static func createReadModel(on connection: PostgresConnection, logger: Logger) async throws {
         for statement in readModelStatements {
-            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
-        try await connection.query(
+        try await connection.run(
             "INSERT INTO projection_checkpoints (name, position) VALUES ('chat_read_model', 0) ON CONFLICT DO NOTHING",
             logger: logger)
     }

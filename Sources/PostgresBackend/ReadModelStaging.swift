@@ -45,9 +45,9 @@ struct ReadModelStaging {
     /// Drops what an interrupted run left, then creates the staging schema and its empty
     /// read model. Inside a transaction with `local`, the search path lasts until it ends.
     func create(local: Bool) async throws {
-        try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
-        try await connection.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
-        try await connection.query(
+        try await connection.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
+        try await connection.run("CREATE SCHEMA \(unescaped: schema)", logger: logger)
+        try await connection.run(
             "SELECT set_config('search_path', quote_ident(\(schema)) || ', ' || quote_ident(\(liveSchema)), \(local))",
             logger: logger)
         try await PostgresSchema.createReadModel(on: connection, logger: logger)
@@ -92,13 +92,13 @@ struct ReadModelStaging {
     /// caller's transaction.
     func swapIn() async throws {
         for table in ReadModelTables.baseNames {
-            try await connection.query(
+            try await connection.run(
                 "DROP TABLE \(unescaped: quoted(liveSchema)).\(unescaped: table)", logger: logger)
-            try await connection.query(
+            try await connection.run(
                 "ALTER TABLE \(unescaped: quoted(schema)).\(unescaped: table) SET SCHEMA \(unescaped: quoted(liveSchema))",
                 logger: logger)
         }
-        try await connection.query("DROP SCHEMA \(unescaped: schema)", logger: logger)
+        try await connection.run("DROP SCHEMA \(unescaped: schema)", logger: logger)
     }
 
     func close() async {
