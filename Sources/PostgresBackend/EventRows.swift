@@ -46,25 +46,94 @@ enum EventRows {
 
     /// Inserts `events` (consecutive positions after the head) in one statement, whatever
     /// their number, in the caller's transaction; the same statement moves the head to the
-    /// last of them and notifies every gateway — one round trip under the head lock. The
-    /// notification carries only the new head (payloads are small, and NOTIFY takes a
-    /// database-wide lock at commit).
+    /// last of them and notifies every gateway — one round trip under the head lock.
     static func append(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
         guard let last = events.last else { return }
-        try await connection.query(
+        var statement = StatementBuilder()
+        writeAppend(events, when: "true", into: &statement)
+        let channel = statement.bind(NotificationFollower.channel)
+        let head = statement.bind(String(last.position))
+        statement.append(" SELECT pg_notify(\(channel), \(head))")
+        try await connection.run(statement.query, logger: logger)
+    }
+
+    /// Appends `events` in one statement, outside any transaction (so in one of its own: one
+    /// round trip in all), if the head is still at `expectedHead` — that is, if nothing was
+    /// committed since this process last looked; changes nothing otherwise.
+    ///
+    /// The statement takes the head lock, inserts the events, moves the head, runs what
+    /// `project` writes (a projection's parts, each guarded by the condition it is given) and
+    /// notifies every gateway.
+    ///
+    /// - Parameter project: writes the projection's parts, or returns `false` when it cannot
+    ///   be written into one statement (then nothing is sent).
+    static func append(
+        _ events: [RecordedEvent], ifHeadIs expectedHead: Int64, on connection: PostgresConnection,
+        logger: Logger, project: (_ condition: String, inout StatementBuilder) -> Bool
+    ) async throws -> ConditionalAppend {
+        guard let last = events.last else { return .headMoved }
+        var statement = StatementBuilder()
+        let expected = statement.bind(expectedHead)
+        // A lock that waited for another gateway's commit returns the head it committed, so
+        // the comparison sees it.
+        statement.addCommonTableExpression(
+            "head", "SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE")
+        statement.addCommonTableExpression("proceed", "SELECT FROM head WHERE last_position = \(expected)")
+        let condition = "EXISTS (SELECT FROM proceed)"
+        writeAppend(events, when: condition, into: &statement)
+        guard project(condition, &statement) else { return .notOneStatement }
+        let channel = statement.bind(NotificationFollower.channel)
+        let head = statement.bind(String(last.position))
+        statement.addCommonTableExpression("notified", "SELECT pg_notify(\(channel), \(head)) FROM proceed")
+        statement.append(" SELECT count(*) FROM notified")
+        for try await count in try await connection.query(statement.query, logger: logger).decode(Int64.self) {
+            return count == 1 ? .appended : .headMoved
+        }
+        return .headMoved
+    }
+
+    enum ConditionalAppend {
+        case appended
+        /// Another gateway committed since: nothing was appended.
+        case headMoved
+        /// The projection cannot be written into the statement: nothing was sent.
+        case notOneStatement
+    }
+
+    /// Writes, as common table expressions of `statement`, the insert of `events` and the
+    /// move of the head to the last of them, both done only when `condition` (SQL) holds.
+    ///
+    /// The notification carries only the new head (payloads are small, and NOTIFY takes a
+    /// database-wide lock at commit): the caller sends it.
+    private static func writeAppend(
+        _ events: [RecordedEvent], when condition: String, into statement: inout StatementBuilder
+    ) {
+        guard let last = events.last else { return }
+        let positions = statement.bind(events.map(\.position))
+        let streams = statement.bind(events.map(\.streamID))
+        let versions = statement.bind(events.map(\.streamVersion))
+        let types = statement.bind(events.map(\.type))
+        let schemaVersions = statement.bind(events.map { Int32($0.schemaVersion) })
+        let data = statement.bind(events.map { ByteBuffer(bytes: $0.data) })
+        let metadata = statement.bind(events.map { ByteBuffer(bytes: $0.metadata) })
+        let recordedAt = statement.bind(events.map(\.recordedAt))
+        let hashes = statement.bind(events.map { ByteBuffer(bytes: $0.hash) })
+        let lastPosition = statement.bind(last.position)
+        let lastHash = statement.bind(ByteBuffer(bytes: last.hash))
+        statement.addCommonTableExpression(
+            "events_inserted",
             """
-            WITH inserted AS (
-                INSERT INTO events (\(unescaped: columns))
-                SELECT * FROM unnest(\(events.map(\.position))::int8[], \(events.map(\.streamID))::text[],
-                    \(events.map(\.streamVersion))::int8[], \(events.map(\.type))::text[],
-                    \(events.map { Int32($0.schemaVersion) })::int4[],
-                    \(events.map { ByteBuffer(bytes: $0.data) })::bytea[],
-                    \(events.map { ByteBuffer(bytes: $0.metadata) })::bytea[], \(events.map(\.recordedAt))::int8[],
-                    \(events.map { ByteBuffer(bytes: $0.hash) })::bytea[])),
-            moved AS (
-                UPDATE event_log_head SET last_position = \(last.position), last_hash = \(ByteBuffer(bytes: last.hash))
-                WHERE id = 1)
-            SELECT pg_notify(\(NotificationFollower.channel), \(String(last.position)))
-            """, logger: logger)
+            INSERT INTO events (\(columns))
+            SELECT * FROM unnest(\(positions)::int8[], \(streams)::text[], \(versions)::int8[], \(types)::text[],
+                \(schemaVersions)::int4[], \(data)::bytea[], \(metadata)::bytea[], \(recordedAt)::int8[],
+                \(hashes)::bytea[])
+            WHERE \(condition)
+            """)
+        statement.addCommonTableExpression(
+            "head_moved",
+            """
+            UPDATE event_log_head SET last_position = \(lastPosition), last_hash = \(lastHash)
+            WHERE id = 1 AND \(condition)
+            """)
     }
 }

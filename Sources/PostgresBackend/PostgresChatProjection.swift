@@ -56,13 +56,31 @@ public struct PostgresChatProjection: PostgresInlineProjection {
             try await apply(event, at: recorded.position, on: connection, logger: logger)
         }
         if messages.isEmpty {
-            try await connection.query(
+            try await connection.run(
                 "UPDATE projection_checkpoints SET position = \(last.position) WHERE name = \(Self.checkpointName)",
                 logger: logger)
         } else {
             // Most batches end with messages: their statement advances the checkpoint too.
             try await messages.flush(on: connection, checkpoint: last.position, logger: logger)
         }
+    }
+
+    /// New messages only (most batches) can be written into the append's statement;
+    /// anything else is applied in a transaction by ``apply(_:on:logger:)``.
+    public func writeApplying(
+        _ events: [RecordedEvent], when condition: String, into statement: inout StatementBuilder
+    ) -> Bool {
+        guard let last = events.last else { return false }
+        var messages = MessageBatch()
+        for recorded in events {
+            guard recorded.type == ChatEvent.Kind.messageSent.rawValue,
+                case .messageSent(let sent)? = try? ChatEvent(
+                    type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: opener)
+            else { return false }
+            messages.add(sent, at: recorded.position)
+        }
+        messages.write(when: condition, checkpoint: last.position, into: &statement)
+        return true
     }
 
     public func absorbForeign(_ events: [RecordedEvent]) {
@@ -81,7 +99,7 @@ public struct PostgresChatProjection: PostgresInlineProjection {
             // An account whose name cannot be read cannot log in: it keeps no password.
             let password =
                 registered.isErased ? "" : String(decoding: try JSONCoding.encode(registered.password), as: UTF8.self)
-            try await db.query(
+            try await db.run(
                 """
                 INSERT INTO users (user_id, username, username_key, password, registered_at, erased)
                 VALUES (\(registered.userID.rawValue), \(registered.username), \(Validation.usernameKey(registered.username)),
@@ -89,7 +107,7 @@ public struct PostgresChatProjection: PostgresInlineProjection {
                 """, logger: logger)
 
         case .sessionStarted(let started):
-            try await db.query(
+            try await db.run(
                 """
                 INSERT INTO sessions (token_hash, user_id, started_at, expires_at)
                 VALUES (\(started.tokenHash), \(started.userID.rawValue), \(started.startedAt.iso8601),
@@ -97,7 +115,7 @@ public struct PostgresChatProjection: PostgresInlineProjection {
                 """, logger: logger)
 
         case .sessionEnded(let ended):
-            try await db.query(
+            try await db.run(
                 "UPDATE sessions SET ended_at = \(ended.endedAt.iso8601) WHERE token_hash = \(ended.tokenHash) AND ended_at IS NULL",
                 logger: logger)
 
@@ -113,7 +131,7 @@ public struct PostgresChatProjection: PostgresInlineProjection {
                 members: created.members.map { ($0.userID, $0.role) }, position: position, on: db, logger: logger)
 
         case .memberAdded(let added):
-            try await db.query(
+            try await db.run(
                 """
                 INSERT INTO members (chat_id, user_id, role, joined_position)
                 VALUES (\(added.chatID.rawValue), \(added.userID.rawValue), \(added.role.rawValue), \(position))
@@ -121,7 +139,7 @@ public struct PostgresChatProjection: PostgresInlineProjection {
                 """, logger: logger)
 
         case .memberRemoved(let removed):
-            try await db.query(
+            try await db.run(
                 "DELETE FROM members WHERE chat_id = \(removed.chatID.rawValue) AND user_id = \(removed.userID.rawValue)",
                 logger: logger)
 
@@ -171,7 +189,7 @@ public struct PostgresChatProjection: PostgresInlineProjection {
         _ chatID: ChatID, kind: String, name: String?, by creator: UserID, at createdAt: Timestamp,
         members: [(UserID, MemberRole)], position: Int64, on db: PostgresConnection, logger: Logger
     ) async throws {
-        try await db.query(
+        try await db.run(
             """
             WITH chat AS (
                 INSERT INTO chats (chat_id, kind, name, created_by, created_at, created_position)
@@ -216,7 +234,7 @@ public struct PostgresChatProjection: PostgresInlineProjection {
     private func erase(_ erased: UserErased, on db: PostgresConnection, logger: Logger) async throws {
         let id = erased.userID.rawValue
         let placeholder = ErasedUser.placeholderName(for: erased.userID)
-        try await db.query(
+        try await db.run(
             """
             WITH renamed AS (
                 UPDATE users SET username = \(placeholder), username_key = \(Validation.usernameKey(placeholder)),
@@ -253,31 +271,61 @@ struct MessageBatch {
         erased.append(sent.isErased)
     }
 
-    /// Inserts the messages gathered and empties the batch. The client id's primary key
-    /// makes a second message with the same key from the same sender fail.
     var isEmpty: Bool { positions.isEmpty }
 
+    /// Inserts the messages gathered, in the caller's transaction, and empties the batch.
+    ///
     /// - Parameter checkpoint: also moves the projection's checkpoint there.
     mutating func flush(on db: PostgresConnection, checkpoint: Int64? = nil, logger: Logger) async throws {
         guard !positions.isEmpty else { return }
-        try await db.query(
-            """
-            WITH batch AS (
-                SELECT * FROM unnest(\(positions)::int8[], \(messageIDs)::text[], \(chatIDs)::text[],
-                    \(senderIDs)::text[], \(contents)::text[], \(clientMessageIDs)::text[], \(hasClientMessageID)::bool[],
-                    \(sentAt)::text[], \(erased)::bool[])
-                AS b (position, message_id, chat_id, sender_id, content, client_message_id, has_client_id, sent_at, erased)),
-            inserted AS (
-                INSERT INTO messages (position, message_id, chat_id, sender_id, content, client_message_id, sent_at, erased)
-                SELECT position, message_id, chat_id, sender_id, content,
-                    CASE WHEN has_client_id THEN client_message_id END, sent_at, erased
-                FROM batch),
-            checkpointed AS (
-                UPDATE projection_checkpoints SET position = \(checkpoint ?? 0)
-                WHERE \(checkpoint != nil) AND name = \(PostgresChatProjection.checkpointName))
-            INSERT INTO client_message_ids (sender_id, client_message_id, message_id)
-            SELECT sender_id, client_message_id, message_id FROM batch WHERE has_client_id
-            """, logger: logger)
+        var statement = StatementBuilder()
+        write(when: "true", checkpoint: checkpoint, into: &statement)
+        statement.append(" SELECT 1")
+        try await db.run(statement.query, logger: logger)
         self = MessageBatch()
+    }
+
+    /// Writes the inserts of the messages gathered, and the checkpoint's move, as common
+    /// table expressions of `statement`, done only when `condition` (SQL) holds. The client
+    /// id's primary key makes a second message with the same key from the same sender fail.
+    func write(when condition: String, checkpoint: Int64?, into statement: inout StatementBuilder) {
+        let positions = statement.bind(positions)
+        let messageIDs = statement.bind(messageIDs)
+        let chatIDs = statement.bind(chatIDs)
+        let senderIDs = statement.bind(senderIDs)
+        let contents = statement.bind(contents)
+        let clientMessageIDs = statement.bind(clientMessageIDs)
+        let hasClientMessageID = statement.bind(hasClientMessageID)
+        let sentAt = statement.bind(sentAt)
+        let erased = statement.bind(erased)
+        statement.addCommonTableExpression(
+            "message_batch",
+            """
+            SELECT * FROM unnest(\(positions)::int8[], \(messageIDs)::text[], \(chatIDs)::text[],
+                \(senderIDs)::text[], \(contents)::text[], \(clientMessageIDs)::text[], \(hasClientMessageID)::bool[],
+                \(sentAt)::text[], \(erased)::bool[])
+            AS b (position, message_id, chat_id, sender_id, content, client_message_id, has_client_id, sent_at, erased)
+            WHERE \(condition)
+            """)
+        statement.addCommonTableExpression(
+            "messages_inserted",
+            """
+            INSERT INTO messages (position, message_id, chat_id, sender_id, content, client_message_id, sent_at, erased)
+            SELECT position, message_id, chat_id, sender_id, content,
+                CASE WHEN has_client_id THEN client_message_id END, sent_at, erased
+            FROM message_batch
+            """)
+        statement.addCommonTableExpression(
+            "client_ids_inserted",
+            """
+            INSERT INTO client_message_ids (sender_id, client_message_id, message_id)
+            SELECT sender_id, client_message_id, message_id FROM message_batch WHERE has_client_id
+            """)
+        guard let checkpoint else { return }
+        let position = statement.bind(checkpoint)
+        let name = statement.bind(PostgresChatProjection.checkpointName)
+        statement.addCommonTableExpression(
+            "checkpointed",
+            "UPDATE projection_checkpoints SET position = \(position) WHERE name = \(name) AND \(condition)")
     }
 }

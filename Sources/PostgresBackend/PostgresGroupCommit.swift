@@ -38,6 +38,9 @@ final class PostgresGroupCommit: @unchecked Sendable {
     private let wake: AsyncStream<Void>.Continuation
     /// Keeps `recorded_at` non-decreasing even if the wall clock steps back.
     private var lastRecordedAt: Int64 = 0
+    /// The head as of the tail's: what an append would chain to if nothing else was committed.
+    private var knownHead: (position: Int64, hash: [UInt8])?
+    private var streamVersions = StreamVersionCache()
 
     init(
         client: PostgresClient, leaseTimeout: Duration, projection: (any PostgresInlineProjection)?,
@@ -121,8 +124,11 @@ final class PostgresGroupCommit: @unchecked Sendable {
                 after: tail.headPosition, limit: 512, on: connection, logger: logger)
             guard !events.isEmpty else { return }
             projection?.absorbForeign(events)
+            streamVersions.advance(with: events)
             tail.publish(events)
-            lastRecordedAt = max(lastRecordedAt, events.last!.recordedAt)
+            let last = events.last!
+            knownHead = (last.position, last.hash)
+            lastRecordedAt = max(lastRecordedAt, last.recordedAt)
             for observer in lock.withLock({ foreignObservers }) { observer(events) }
         }
     }
@@ -131,6 +137,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
         var results: [Result<AppendResult, any Error>]
         do {
             results = try await client.withConnection(leaseTimeout: leaseTimeout) { connection in
+                if let results = try await self.appendInOneStatement(batch, on: connection) { return results }
                 do {
                     return try await self.transaction(batch, on: connection)
                 } catch let refusal as ProjectionRefusal {
@@ -199,16 +206,62 @@ final class PostgresGroupCommit: @unchecked Sendable {
     private func transaction(_ batch: [PendingAppend], on connection: PostgresConnection) async throws
         -> [Result<AppendResult, any Error>]
     {
-        let (results, recorded) = try await connection.transaction(logger: logger) {
+        let (results, recorded, head, versions) = try await connection.transaction(logger: logger) {
             try await appendLocked(batch, on: connection)
         }
+        committed(recorded, head: head, versions: versions)
+        return results
+    }
+
+    /// Takes in what a transaction committed: the tail publishes it.
+    private func committed(
+        _ recorded: [RecordedEvent], head: (position: Int64, hash: [UInt8]), versions: [String: Int64]
+    ) {
         if let last = recorded.last { lastRecordedAt = last.recordedAt }
+        knownHead = head
+        streamVersions.store(versions)
         tail.publish(recorded)
+    }
+
+    /// Commits `batch` in one statement (one round trip, no transaction to open or commit)
+    /// when this process knows all that the transaction would read under the lock: the head
+    /// is the one it last saw, and it holds the version of every stream the batch appends to.
+    /// The statement appends only if the head is still that one, which also proves the
+    /// versions current.
+    ///
+    /// - Returns: the results, or `nil` when the batch must go through a transaction: the
+    ///   head moved, a stream is unknown, a version does not match (it may be stale), the
+    ///   projection cannot be one statement, or the server refused the statement (the
+    ///   transaction path tells which append it refuses).
+    private func appendInOneStatement(_ batch: [PendingAppend], on connection: PostgresConnection) async throws
+        -> [Result<AppendResult, any Error>]?
+    {
+        guard let head = knownHead, head.position == tail.headPosition else { return nil }
+        var versions = [String: Int64]()
+        for append in batch {
+            guard let version = streamVersions[append.stream] else { return nil }
+            versions[append.stream] = version
+        }
+        let (results, recorded, newHead) = record(batch, after: head, versions: &versions)
+        for case .failure in results { return nil }
+        let outcome: EventRows.ConditionalAppend
+        do {
+            outcome = try await EventRows.append(
+                recorded, ifHeadIs: head.position, on: connection, logger: logger
+            ) { [projection] condition, statement in
+                projection?.writeApplying(recorded, when: condition, into: &statement) ?? true
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] != nil {
+            return nil
+        }
+        guard outcome == .appended else { return nil }
+        committed(recorded, head: newHead, versions: versions)
         return results
     }
 
     private func appendLocked(_ batch: [PendingAppend], on connection: PostgresConnection) async throws -> (
-        [Result<AppendResult, any Error>], [RecordedEvent]
+        [Result<AppendResult, any Error>], [RecordedEvent], head: (position: Int64, hash: [UInt8]),
+        versions: [String: Int64]
     ) {
         // Every gateway's transaction takes this lock first: positions are assigned, and
         // become visible, in commit order.
@@ -220,6 +273,29 @@ final class PostgresGroupCommit: @unchecked Sendable {
             try await catchUp(on: connection)
             (head, versions) = try await lockHead(readingVersionsOf: streams, on: connection)
         }
+        let (results, recorded, newHead) = record(batch, after: head, versions: &versions)
+        guard !recorded.isEmpty else { return (results, recorded, head, versions) }
+        try await EventRows.append(recorded, on: connection, logger: logger)
+        if let projection {
+            do {
+                try await projection.apply(recorded, on: connection, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == nil {
+                throw error  // the connection failed, not the projection
+            } catch {
+                throw ProjectionRefusal(error: error)
+            }
+        }
+        return (results, recorded, newHead, versions)
+    }
+
+    /// Gives each append of `batch` its positions, stream versions and hashes after `head`,
+    /// or its failure when its expected version does not hold; `versions` holds the streams'
+    /// versions before, and after on return.
+    private func record(
+        _ batch: [PendingAppend], after head: (position: Int64, hash: [UInt8]), versions: inout [String: Int64]
+    ) -> (results: [Result<AppendResult, any Error>], recorded: [RecordedEvent], head: (position: Int64, hash: [UInt8]))
+    {
+        var head = head
         let recordedAt = max(lastRecordedAt, Int64(Date().timeIntervalSince1970 * 1000))
         var results = [Result<AppendResult, any Error>]()
         var recorded = [RecordedEvent]()
@@ -252,17 +328,6 @@ final class PostgresGroupCommit: @unchecked Sendable {
             recorded.append(contentsOf: events)
             results.append(.success(AppendResult(events: events, streamVersion: version)))
         }
-        guard !recorded.isEmpty else { return (results, recorded) }
-        try await EventRows.append(recorded, on: connection, logger: logger)
-        if let projection {
-            do {
-                try await projection.apply(recorded, on: connection, logger: logger)
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] == nil {
-                throw error  // the connection failed, not the projection
-            } catch {
-                throw ProjectionRefusal(error: error)
-            }
-        }
-        return (results, recorded)
+        return (results, recorded, head)
     }
 }

@@ -19,7 +19,23 @@ public protocol PostgresInlineProjection: Sendable {
     /// Applies events in order and advances the checkpoint, in the caller's transaction.
     func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws
 
+    /// Writes applying `events` and advancing the checkpoint as common table expressions of
+    /// `statement`, each done only when `condition` (SQL) holds, so that the append and its
+    /// projection are one statement; returns `false`, having written nothing, when it cannot
+    /// (the log then calls ``apply(_:on:logger:)`` in a transaction). Must not fail where
+    /// `apply` would not.
+    func writeApplying(_ events: [RecordedEvent], when condition: String, into statement: inout StatementBuilder)
+        -> Bool
+
     /// Takes in events another gateway appended (and applied), so that what this process
     /// holds in memory follows.
     func absorbForeign(_ events: [RecordedEvent])
+}
+
+extension PostgresInlineProjection {
+    public func writeApplying(
+        _ events: [RecordedEvent], when condition: String, into statement: inout StatementBuilder
+    ) -> Bool {
+        false
+    }
 }

@@ -171,6 +171,34 @@ import Testing
         await second.close()
     }
 
+    /// A gateway decides an append from the stream versions it holds only while nothing was
+    /// committed since it last looked; after another gateway's append to the same stream it
+    /// must see that append, not accept a version that is no longer current.
+    @Test(arguments: TestBackend.allCases)
+    func anotherLogsAppendMakesAVersionThisOneHeldStale(backend: TestBackend) async throws {
+        let location = try backend.location(in: directory)
+        let first = try await backend.log(at: location)
+        let second = try await backend.log(at: location)
+        _ = try await first.append([event("a", "{}")], to: "s", expectedVersion: .noStream, metadata: .init())
+        _ = try await first.append([event("b", "{}")], to: "s", expectedVersion: .exact(1), metadata: .init())
+        _ = try await second.append([event("c", "{}")], to: "s", expectedVersion: .exact(2), metadata: .init())
+        await #expect {
+            try await first.append([event("d", "{}")], to: "s", expectedVersion: .exact(2), metadata: .init())
+        } throws: { error in
+            guard case EventStoreError.wrongExpectedVersion(_, _, let actual) = error else { return false }
+            return actual == 3
+        }
+        let last = try await first.append([event("e", "{}")], to: "s", expectedVersion: .exact(3), metadata: .init())
+        #expect(last.events.map(\.position) == [4])
+        #expect(last.streamVersion == 4)
+        let all = try await second.read(after: 0, limit: 10)
+        #expect(all.map(\.type) == ["a", "b", "c", "e"])
+        #expect(all.map(\.streamVersion) == [1, 2, 3, 4])
+        expectValidChain(all)
+        await first.close()
+        await second.close()
+    }
+
     private func expectValidChain(_ events: [RecordedEvent], sourceLocation: SourceLocation = #_sourceLocation) {
         var previous = EventHash.genesis
         for recorded in events {
