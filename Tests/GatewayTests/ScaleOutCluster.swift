@@ -9,8 +9,8 @@ final class ScaleOutCluster: @unchecked Sendable {
     let directory: TemporaryDirectory
     let database: String
     var gateways: [GatewayProcess]
-    let balancer: Process
-    let port: Int
+    private(set) var balancer: Process
+    private(set) var port: Int
 
     init(database: String? = nil) async throws {
         directory = try TemporaryDirectory()
@@ -20,11 +20,15 @@ final class ScaleOutCluster: @unchecked Sendable {
         let first = try await GatewayProcess.start(database: self.database, arguments: ["--key-file", keyFile])
         let second = try await GatewayProcess.start(database: self.database, arguments: ["--key-file", keyFile])
         gateways = [first, second]
-        port = try freeLoopbackPort()
-        let configuration = directory.path("haproxy.cfg")
-        try Self.configuration(port: port, gateways: gateways.map(\.port)).write(
+        (port, balancer) = try Self.startBalancer(gateways: gateways.map(\.port), in: directory)
+    }
+
+    private static func startBalancer(gateways: [Int], in directory: TemporaryDirectory) throws -> (Int, Process) {
+        let port = try freeLoopbackPort()
+        let configuration = directory.path("haproxy-\(port).cfg")
+        try Self.configuration(port: port, gateways: gateways).write(
             toFile: configuration, atomically: true, encoding: .utf8)
-        balancer = Process()
+        let balancer = Process()
         balancer.executableURL = URL(fileURLWithPath: "/bin/bash")
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -32,6 +36,7 @@ final class ScaleOutCluster: @unchecked Sendable {
         balancer.standardOutput = FileHandle.nullDevice
         balancer.standardError = FileHandle.nullDevice
         try balancer.run()
+        return (port, balancer)
     }
 
     /// A gateway that stops answering its health check is out within half a second; a
@@ -59,13 +64,21 @@ final class ScaleOutCluster: @unchecked Sendable {
     }
 
     /// A client connected through the balancer, once it accepts connections.
+    ///
+    /// The balancer's port was free when picked but may be taken before haproxy binds it
+    /// (tests pick ports at the same time): haproxy then exits, and starts again on another.
     func client() async throws -> RawClient {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
+        var restarts = 0
         while true {
             do {
                 return try await RawClient.connect(port: port)
             } catch {
                 guard ContinuousClock.now < deadline else { throw error }
+                if !balancer.isRunning, restarts < 3 {
+                    restarts += 1
+                    (port, balancer) = try Self.startBalancer(gateways: gateways.map(\.port), in: directory)
+                }
                 await Task.yield()
             }
         }
