@@ -2,8 +2,8 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Plain HTTP requests that were not upgraded: `/health`, `/metrics`, a `/ws` without a
-/// valid upgrade, and 404 for the rest.
+/// Plain HTTP requests that were not upgraded: the web client at `/`, `/health`,
+/// `/metrics`, a `/ws` without a valid upgrade, and 404 for the rest.
 final class HTTPRouteHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -33,6 +33,16 @@ final class HTTPRouteHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = ConnectionPipeline.path(of: head.uri)
         switch (head.method, path) {
+        case (.GET, "/"), (.HEAD, "/"):
+            let page = WebClientResponse.page(ifNoneMatch: head.headers["if-none-match"])
+            write(
+                page.status, body: page.body, contentType: "text/html; charset=utf-8", extraHeaders: page.headers,
+                context: context, keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)
+        case (.GET, "/favicon.ico"), (.HEAD, "/favicon.ico"):
+            write(
+                .ok, body: WebClientPage.favicon, contentType: "image/svg+xml",
+                extraHeaders: WebClientResponse.iconHeaders,
+                context: context, keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)
         case (.GET, "/health"):
             write(.ok, body: health(), contentType: "application/json", context: context, keepAlive: head.isKeepAlive)
         case (.GET, "/metrics"):
@@ -62,7 +72,7 @@ final class HTTPRouteHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func write(
         _ status: HTTPResponseStatus, body: String, contentType: String, extraHeaders: HTTPHeaders = [:],
-        context: ChannelHandlerContext, keepAlive: Bool
+        context: ChannelHandlerContext, keepAlive: Bool, omitBody: Bool = false
     ) {
         var headers = extraHeaders
         headers.add(name: "Content-Type", value: contentType)
@@ -70,7 +80,9 @@ final class HTTPRouteHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        if !omitBody, !body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         let channel = context.channel
         if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
