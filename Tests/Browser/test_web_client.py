@@ -123,7 +123,7 @@ class ProtocolClient:
 
 
 class Page:
-    """One browser (or one more window of it) with the client open."""
+    """One browser (or one more tab of it) with the client open."""
 
     def __init__(self, gateway, driver=None):
         self.gateway = gateway
@@ -144,9 +144,9 @@ class Page:
         self.driver.get(self.gateway.url)
         return self
 
-    def another_window(self):
-        """A second window of the same browser: same storage, so the same login."""
-        self.driver.switch_to.new_window("window")
+    def another_tab(self):
+        """A second tab of the same browser: same storage, so the same login."""
+        self.driver.switch_to.new_window("tab")
         other = Page(self.gateway, self.driver)
         other.console = self.console
         return other.open()
@@ -543,23 +543,23 @@ class WebClientTests(unittest.TestCase):
         refused = ("ERR_CONNECTION_REFUSED", "WebSocket connection to")
         self.expect_clean_console(alice, bob, ignoring=refused)
 
-    def test_two_windows_of_one_user_share_the_conversation_and_logout_ends_both(self):
+    def test_two_tabs_of_one_user_share_the_conversation_and_logout_ends_both(self):
         alice = self.page().register("alice")
         bob = self.page().register("bob")
         bob.start_chat_with("alice")
-        bob.send("to both of your windows")
-        second = alice.another_window()
-        for window in (alice, second):
-            window.wait(lambda: window.visible("me") and window.text("me") == "alice", "signed in")
-            window.open_chat("bob")
-            window.expect_message("to both of your windows")
-        alice.send("from the first window")
-        second.expect_message("from the first window")
-        bob.expect_message("from the first window")
-        self.assertEqual(second.contents(), ["to both of your windows", "from the first window"])
+        bob.send("to both of your tabs")
+        second = alice.another_tab()
+        for tab in (alice, second):
+            tab.wait(lambda: tab.visible("me") and tab.text("me") == "alice", "signed in")
+            tab.open_chat("bob")
+            tab.expect_message("to both of your tabs")
+        alice.send("from the first tab")
+        second.expect_message("from the first tab")
+        bob.expect_message("from the first tab")
+        self.assertEqual(second.contents(), ["to both of your tabs", "from the first tab"])
         alice.click("logout-button")
-        for window in (alice, second):
-            window.wait(lambda: window.visible("login-username"), "the login screen")
+        for tab in (alice, second):
+            tab.wait(lambda: tab.visible("login-username"), "the login screen")
         self.assertEqual(alice.script("return localStorage.getItem('chat.token');"), None)
         self.expect_clean_console(alice, bob)
 
