@@ -68,18 +68,18 @@ public struct PostgresChatProjection: PostgresInlineProjection {
     /// New messages only (most batches) can be written into the append's statement;
     /// anything else is applied in a transaction by ``apply(_:on:logger:)``.
     public func writeApplying(
-        _ events: [RecordedEvent], when condition: String, into statement: inout StatementBuilder
+        _ events: [NewEvent], positionsFrom appended: String, into statement: inout StatementBuilder
     ) -> Bool {
-        guard let last = events.last else { return false }
+        guard !events.isEmpty else { return false }
         var messages = MessageBatch()
-        for recorded in events {
-            guard recorded.type == ChatEvent.Kind.messageSent.rawValue,
+        for event in events {
+            guard event.type == ChatEvent.Kind.messageSent.rawValue,
                 case .messageSent(let sent)? = try? ChatEvent(
-                    type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data, opener: opener)
+                    type: event.type, schemaVersion: event.schemaVersion, data: event.data, opener: opener)
             else { return false }
-            messages.add(sent, at: recorded.position)
+            messages.add(sent, at: 0)
         }
-        messages.write(when: condition, checkpoint: last.position, into: &statement)
+        messages.write(positionsFrom: appended, into: &statement)
         return true
     }
 
@@ -279,17 +279,61 @@ struct MessageBatch {
     mutating func flush(on db: PostgresConnection, checkpoint: Int64? = nil, logger: Logger) async throws {
         guard !positions.isEmpty else { return }
         var statement = StatementBuilder()
-        write(when: "true", checkpoint: checkpoint, into: &statement)
+        write(checkpoint: checkpoint, into: &statement)
         statement.append(" SELECT 1")
         try await db.run(statement.query, logger: logger)
         self = MessageBatch()
     }
 
     /// Writes the inserts of the messages gathered, and the checkpoint's move, as common
-    /// table expressions of `statement`, done only when `condition` (SQL) holds. The client
-    /// id's primary key makes a second message with the same key from the same sender fail.
-    func write(when condition: String, checkpoint: Int64?, into statement: inout StatementBuilder) {
+    /// table expressions of `statement`.
+    func write(checkpoint: Int64?, into statement: inout StatementBuilder) {
         let positions = statement.bind(positions)
+        let columns = bindColumns(into: &statement)
+        statement.addCommonTableExpression(
+            "message_batch",
+            """
+            SELECT * FROM unnest(\(positions)::int8[], \(columns))
+            AS b (position, \(Self.columnNames))
+            """)
+        writeInserts(into: &statement)
+        guard let checkpoint else { return }
+        let position = statement.bind(checkpoint)
+        let name = statement.bind(PostgresChatProjection.checkpointName)
+        statement.addCommonTableExpression(
+            "checkpointed",
+            "UPDATE projection_checkpoints SET position = \(position) WHERE name = \(name)")
+    }
+
+    /// The same for messages whose positions the statement assigns: `appended` is a relation
+    /// with the `event_index` (1-based, in the order the messages were added) and the
+    /// `event_position` of each one appended; those of a refused append are not in it.
+    func write(positionsFrom appended: String, into statement: inout StatementBuilder) {
+        let columns = bindColumns(into: &statement)
+        statement.addCommonTableExpression(
+            "message_rows",
+            "SELECT * FROM unnest(\(columns)) WITH ORDINALITY AS r (\(Self.columnNames), event_index)")
+        statement.addCommonTableExpression(
+            "message_batch",
+            """
+            SELECT a.event_position AS position, r.*
+            FROM \(appended) AS a JOIN message_rows AS r ON r.event_index = a.event_index
+            """)
+        writeInserts(into: &statement)
+        let name = statement.bind(PostgresChatProjection.checkpointName)
+        statement.addCommonTableExpression(
+            "checkpointed",
+            """
+            UPDATE projection_checkpoints SET position = (SELECT max(position) FROM message_batch)
+            WHERE name = \(name) AND EXISTS (SELECT FROM message_batch)
+            """)
+    }
+
+    private static let columnNames =
+        "message_id, chat_id, sender_id, content, client_message_id, has_client_id, sent_at, erased"
+
+    /// Binds every column but the position, in the order of ``columnNames``: their casts, for `unnest`.
+    private func bindColumns(into statement: inout StatementBuilder) -> String {
         let messageIDs = statement.bind(messageIDs)
         let chatIDs = statement.bind(chatIDs)
         let senderIDs = statement.bind(senderIDs)
@@ -298,15 +342,13 @@ struct MessageBatch {
         let hasClientMessageID = statement.bind(hasClientMessageID)
         let sentAt = statement.bind(sentAt)
         let erased = statement.bind(erased)
-        statement.addCommonTableExpression(
-            "message_batch",
-            """
-            SELECT * FROM unnest(\(positions)::int8[], \(messageIDs)::text[], \(chatIDs)::text[],
-                \(senderIDs)::text[], \(contents)::text[], \(clientMessageIDs)::text[], \(hasClientMessageID)::bool[],
-                \(sentAt)::text[], \(erased)::bool[])
-            AS b (position, message_id, chat_id, sender_id, content, client_message_id, has_client_id, sent_at, erased)
-            WHERE \(condition)
-            """)
+        return "\(messageIDs)::text[], \(chatIDs)::text[], \(senderIDs)::text[], \(contents)::text[], "
+            + "\(clientMessageIDs)::text[], \(hasClientMessageID)::bool[], \(sentAt)::text[], \(erased)::bool[]"
+    }
+
+    /// The messages and their client ids, from `message_batch`. The client id's primary key
+    /// makes a second message with the same key from the same sender fail.
+    private func writeInserts(into statement: inout StatementBuilder) {
         statement.addCommonTableExpression(
             "messages_inserted",
             """
@@ -321,11 +363,5 @@ struct MessageBatch {
             INSERT INTO client_message_ids (sender_id, client_message_id, message_id)
             SELECT sender_id, client_message_id, message_id FROM message_batch WHERE has_client_id
             """)
-        guard let checkpoint else { return }
-        let position = statement.bind(checkpoint)
-        let name = statement.bind(PostgresChatProjection.checkpointName)
-        statement.addCommonTableExpression(
-            "checkpointed",
-            "UPDATE projection_checkpoints SET position = \(position) WHERE name = \(name) AND \(condition)")
     }
 }

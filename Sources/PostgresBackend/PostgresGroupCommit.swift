@@ -41,6 +41,9 @@ final class PostgresGroupCommit: @unchecked Sendable {
     /// The head as of the tail's: what an append would chain to if nothing else was committed.
     private var knownHead: (position: Int64, hash: [UInt8])?
     private var streamVersions = StreamVersionCache()
+    /// Set when another gateway committed between two of this one's batches: the next batch
+    /// goes straight to `chat_log_append`, which does not need to know the head.
+    private var othersAreAppending = false
 
     init(
         client: PostgresClient, leaseTimeout: Duration, projection: (any PostgresInlineProjection)?,
@@ -116,20 +119,25 @@ final class PostgresGroupCommit: @unchecked Sendable {
         }
     }
 
-    /// Publishes what others committed after the tail's head: to the projection (for what
-    /// it keeps in memory), the tail and the observers, in order.
+    /// Hands events other gateways committed, after the tail's head and in order, to the
+    /// projection (for what it keeps in memory), the tail and the observers.
+    private func publishForeign(_ events: [RecordedEvent]) {
+        guard let last = events.last else { return }
+        projection?.absorbForeign(events)
+        streamVersions.advance(with: events)
+        tail.publish(events)
+        knownHead = (last.position, last.hash)
+        lastRecordedAt = max(lastRecordedAt, last.recordedAt)
+        for observer in lock.withLock({ foreignObservers }) { observer(events) }
+    }
+
+    /// Publishes what others committed after the tail's head.
     private func catchUp(on connection: PostgresConnection) async throws {
         while true {
             let events = try await EventRows.read(
                 after: tail.headPosition, limit: 512, on: connection, logger: logger)
             guard !events.isEmpty else { return }
-            projection?.absorbForeign(events)
-            streamVersions.advance(with: events)
-            tail.publish(events)
-            let last = events.last!
-            knownHead = (last.position, last.hash)
-            lastRecordedAt = max(lastRecordedAt, last.recordedAt)
-            for observer in lock.withLock({ foreignObservers }) { observer(events) }
+            publishForeign(events)
         }
     }
 
@@ -213,49 +221,120 @@ final class PostgresGroupCommit: @unchecked Sendable {
         return results
     }
 
-    /// Takes in what a transaction committed: the tail publishes it.
+    /// Takes in what this gateway committed: the tail publishes it.
+    ///
+    /// - Parameters:
+    ///   - head: the head after the commit, when this gateway knows its hash.
+    ///   - versions: streams' versions as of that head.
     private func committed(
-        _ recorded: [RecordedEvent], head: (position: Int64, hash: [UInt8]), versions: [String: Int64]
+        _ recorded: [RecordedEvent], head: (position: Int64, hash: [UInt8])?, versions: [String: Int64]
     ) {
         if let last = recorded.last { lastRecordedAt = last.recordedAt }
-        knownHead = head
+        if let head { knownHead = head }
         streamVersions.store(versions)
         tail.publish(recorded)
     }
 
-    /// Commits `batch` in one statement (one round trip, no transaction to open or commit)
-    /// when this process knows all that the transaction would read under the lock: the head
-    /// is the one it last saw, and it holds the version of every stream the batch appends to.
-    /// The statement appends only if the head is still that one, which also proves the
-    /// versions current.
+    /// Commits `batch` with one statement outside any transaction — one round trip and one
+    /// WAL flush in all — when the projection can be written into it (new messages can).
+    ///
+    /// When this gateway knows the head (nothing was committed since its last look; always so
+    /// with one gateway) and the version of every stream of the batch, it assigns positions,
+    /// versions and hashes itself, and the statement appends only if the head is still that
+    /// one. Otherwise, or when the head moved meanwhile, `chat_log_append` does it all under
+    /// the lock in the server, and answers what other gateways committed since this one's
+    /// tail. The first is cheaper for the server; the second needs no knowledge of the head.
     ///
     /// - Returns: the results, or `nil` when the batch must go through a transaction: the
-    ///   head moved, a stream is unknown, a version does not match (it may be stale), the
     ///   projection cannot be one statement, or the server refused the statement (the
-    ///   transaction path tells which append it refuses).
+    ///   transaction tells which append it refuses).
     private func appendInOneStatement(_ batch: [PendingAppend], on connection: PostgresConnection) async throws
         -> [Result<AppendResult, any Error>]?
     {
-        guard let head = knownHead, head.position == tail.headPosition else { return nil }
-        var versions = [String: Int64]()
-        for append in batch {
-            guard let version = streamVersions[append.stream] else { return nil }
-            versions[append.stream] = version
-        }
-        let (results, recorded, newHead) = record(batch, after: head, versions: &versions)
-        for case .failure in results { return nil }
-        let outcome: EventRows.ConditionalAppend
         do {
-            outcome = try await EventRows.append(
-                recorded, ifHeadIs: head.position, on: connection, logger: logger
-            ) { [projection] condition, statement in
-                projection?.writeApplying(recorded, when: condition, into: &statement) ?? true
+            if !othersAreAppending {
+                switch try await appendAfterKnownHead(batch, on: connection) {
+                case .committed(let results): return results
+                case .cannotBeOneStatement: return nil
+                case .headUnknown: break
+                }
             }
+            return try await appendThroughFunction(batch, on: connection)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] != nil {
             return nil
         }
-        guard outcome == .appended else { return nil }
-        committed(recorded, head: newHead, versions: versions)
+    }
+
+    private enum OneStatementOutcome {
+        case committed([Result<AppendResult, any Error>])
+        /// Nothing was sent, or nothing was appended: the head moved, a stream is unknown, or
+        /// a version this gateway holds does not accept an append (it may be stale).
+        case headUnknown
+        case cannotBeOneStatement
+    }
+
+    private func appendAfterKnownHead(_ batch: [PendingAppend], on connection: PostgresConnection) async throws
+        -> OneStatementOutcome
+    {
+        guard let head = knownHead, head.position == tail.headPosition else { return .headUnknown }
+        var versions = [String: Int64]()
+        for append in batch {
+            guard let version = streamVersions[append.stream] else { return .headUnknown }
+            versions[append.stream] = version
+        }
+        let (results, recorded) = record(batch, after: head, versions: &versions)
+        for case .failure in results { return .headUnknown }
+        let outcome = try await EventRows.append(recorded, ifHeadIs: head.position, on: connection, logger: logger) {
+            [projection] appended, statement in
+            projection?.writeApplying(batch.flatMap(\.events), positionsFrom: appended, into: &statement) ?? true
+        }
+        switch outcome {
+        case .appended:
+            committed(recorded, head: (recorded.last!.position, recorded.last!.hash), versions: versions)
+            return .committed(results)
+        case .headMoved:
+            othersAreAppending = true
+            return .headUnknown
+        case .notOneStatement:
+            return .cannotBeOneStatement
+        }
+    }
+
+    private func appendThroughFunction(_ batch: [PendingAppend], on connection: PostgresConnection) async throws
+        -> [Result<AppendResult, any Error>]?
+    {
+        let appends = batch.map {
+            EventRows.Append(
+                stream: $0.stream, expectedVersion: $0.expectedVersion, events: $0.events, metadata: $0.metadata)
+        }
+        let answer = try await EventRows.appendInOneStatement(
+            appends, knownHead: tail.headPosition,
+            recordedAt: max(lastRecordedAt, Int64(Date().timeIntervalSince1970 * 1000)), on: connection,
+            logger: logger
+        ) { [projection] appended, statement in
+            projection?.writeApplying(appends.flatMap(\.events), positionsFrom: appended, into: &statement) ?? true
+        }
+        guard let answer else { return nil }
+        // Quiet others: the next batch tries the cheaper statement again.
+        othersAreAppending = !answer.foreign.isEmpty
+        publishForeign(answer.foreign)
+        var recorded = [RecordedEvent]()
+        var versions = [String: Int64]()
+        let results = zip(batch, answer.outcomes).map { append, outcome -> Result<AppendResult, any Error> in
+            switch outcome {
+            case .success(let events):
+                recorded += events
+                let version = events.last?.streamVersion ?? 0
+                versions[append.stream] = version
+                return .success(AppendResult(events: events, streamVersion: version))
+            case .failure(let refusal):
+                versions[append.stream] = refusal.actualVersion
+                return .failure(
+                    EventStoreError.wrongExpectedVersion(
+                        stream: append.stream, expected: append.expectedVersion, actual: refusal.actualVersion))
+            }
+        }
+        committed(recorded, head: recorded.last.map { ($0.position, $0.hash) }, versions: versions)
         return results
     }
 
@@ -273,8 +352,8 @@ final class PostgresGroupCommit: @unchecked Sendable {
             try await catchUp(on: connection)
             (head, versions) = try await lockHead(readingVersionsOf: streams, on: connection)
         }
-        let (results, recorded, newHead) = record(batch, after: head, versions: &versions)
-        guard !recorded.isEmpty else { return (results, recorded, head, versions) }
+        let (results, recorded) = record(batch, after: head, versions: &versions)
+        guard let last = recorded.last else { return (results, recorded, head, versions) }
         try await EventRows.append(recorded, on: connection, logger: logger)
         if let projection {
             do {
@@ -285,7 +364,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
                 throw ProjectionRefusal(error: error)
             }
         }
-        return (results, recorded, newHead, versions)
+        return (results, recorded, (last.position, last.hash), versions)
     }
 
     /// Gives each append of `batch` its positions, stream versions and hashes after `head`,
@@ -293,8 +372,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
     /// versions before, and after on return.
     private func record(
         _ batch: [PendingAppend], after head: (position: Int64, hash: [UInt8]), versions: inout [String: Int64]
-    ) -> (results: [Result<AppendResult, any Error>], recorded: [RecordedEvent], head: (position: Int64, hash: [UInt8]))
-    {
+    ) -> (results: [Result<AppendResult, any Error>], recorded: [RecordedEvent]) {
         var head = head
         let recordedAt = max(lastRecordedAt, Int64(Date().timeIntervalSince1970 * 1000))
         var results = [Result<AppendResult, any Error>]()
@@ -328,6 +406,6 @@ final class PostgresGroupCommit: @unchecked Sendable {
             recorded.append(contentsOf: events)
             results.append(.success(AppendResult(events: events, streamVersion: version)))
         }
-        return (results, recorded, head)
+        return (results, recorded)
     }
 }

@@ -19,12 +19,13 @@ public protocol PostgresInlineProjection: Sendable {
     /// Applies events in order and advances the checkpoint, in the caller's transaction.
     func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws
 
-    /// Writes applying `events` and advancing the checkpoint as common table expressions of
-    /// `statement`, each done only when `condition` (SQL) holds, so that the append and its
-    /// projection are one statement; returns `false`, having written nothing, when it cannot
-    /// (the log then calls ``apply(_:on:logger:)`` in a transaction). Must not fail where
-    /// `apply` would not.
-    func writeApplying(_ events: [RecordedEvent], when condition: String, into statement: inout StatementBuilder)
+    /// Writes applying `events` — about to be appended by the same statement — and advancing
+    /// the checkpoint, as common table expressions of `statement`: `appended` names a relation
+    /// with the `event_index` (1-based, in the order of `events`) and the `event_position` of
+    /// each event appended (those of a refused append are not in it). Returns `false`, having
+    /// written nothing, when it cannot (the log then calls ``apply(_:on:logger:)`` in a
+    /// transaction). Must not fail where `apply` would not.
+    func writeApplying(_ events: [NewEvent], positionsFrom appended: String, into statement: inout StatementBuilder)
         -> Bool
 
     /// Takes in events another gateway appended (and applied), so that what this process
@@ -34,7 +35,7 @@ public protocol PostgresInlineProjection: Sendable {
 
 extension PostgresInlineProjection {
     public func writeApplying(
-        _ events: [RecordedEvent], when condition: String, into statement: inout StatementBuilder
+        _ events: [NewEvent], positionsFrom appended: String, into statement: inout StatementBuilder
     ) -> Bool {
         false
     }

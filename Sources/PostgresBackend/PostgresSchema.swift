@@ -58,6 +58,103 @@ enum PostgresSchema {
             last_hash BYTEA NOT NULL
         )
         """,
+        // Most appends in one statement (one round trip): under the head lock it returns
+        // what other gateways committed after `known_head`, checks each append's expected
+        // version against the stream as now committed (each statement of a volatile function
+        // sees a fresh snapshot, taken after the lock), assigns positions and the hash chain
+        // (EventHash's encoding: int8send is big-endian), inserts, moves the head and
+        // notifies 'chat_log' (NotificationFollower.channel). `expected`: -1 any, else exact.
+        """
+        CREATE OR REPLACE FUNCTION chat_log_append(
+            known_head BIGINT, streams TEXT[], expected BIGINT[], event_counts INT[], metadata BYTEA[],
+            types TEXT[], schema_versions INT[], data BYTEA[], now_ms BIGINT)
+        RETURNS TABLE (append_index INT, event_index INT, event_position BIGINT, event_stream TEXT,
+            event_stream_version BIGINT, event_type TEXT, event_schema_version INT, event_data BYTEA,
+            event_metadata BYTEA, event_recorded_at BIGINT, event_hash BYTEA, actual_version BIGINT)
+        LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE
+            head_position BIGINT;
+            head_hash BYTEA;
+            stamp BIGINT;
+            known_streams TEXT[];
+            known_versions BIGINT[];
+            slot INT;
+            current_version BIGINT;
+            next_event INT := 0;
+            stream_bytes BYTEA;
+            appended_appends INT[] := '{}';
+            appended_events INT[] := '{}';
+            appended_versions BIGINT[] := '{}';
+            appended_hashes BYTEA[] := '{}';
+            refused_appends INT[] := '{}';
+            refused_versions BIGINT[] := '{}';
+            first_position BIGINT;
+        BEGIN
+            SELECT last_position, last_hash INTO head_position, head_hash FROM event_log_head WHERE id = 1 FOR UPDATE;
+            first_position := head_position + 1;
+            -- Each statement from here sees what was committed before the lock was granted.
+            RETURN QUERY SELECT NULL::INT, NULL::INT, e.position, e.stream_id, e.stream_version, e.type, e.schema_version,
+                e.data, e.metadata, e.recorded_at, e.hash, NULL::BIGINT
+                FROM events AS e WHERE e.position > known_head AND e.position <= head_position ORDER BY e.position;
+            SELECT greatest(now_ms, coalesce(max(e.recorded_at), 0)) INTO stamp FROM events AS e WHERE e.position = head_position;
+            -- One index lookup per stream (a generic plan for `= ANY` may scan the table).
+            SELECT array_agg(v.stream_id), array_agg(v.version) INTO known_streams, known_versions
+                FROM (SELECT DISTINCT u.stream_id FROM unnest(streams) AS u (stream_id)) AS d
+                CROSS JOIN LATERAL (SELECT d.stream_id, coalesce(max(e.stream_version), 0) AS version
+                    FROM events AS e WHERE e.stream_id = d.stream_id) AS v;
+            known_streams := coalesce(known_streams, '{}');
+            known_versions := coalesce(known_versions, '{}');
+            FOR a IN 1 .. coalesce(array_length(streams, 1), 0) LOOP
+                slot := array_position(known_streams, streams[a]);
+                IF slot IS NULL THEN
+                    known_streams := known_streams || streams[a];
+                    known_versions := known_versions || 0::BIGINT;
+                    slot := array_length(known_streams, 1);
+                END IF;
+                current_version := known_versions[slot];
+                IF expected[a] >= 0 AND expected[a] <> current_version THEN
+                    refused_appends := refused_appends || a;
+                    refused_versions := refused_versions || current_version;
+                    next_event := next_event + event_counts[a];
+                    CONTINUE;
+                END IF;
+                stream_bytes := int4send(octet_length(convert_to(streams[a], 'UTF8'))) || convert_to(streams[a], 'UTF8');
+                FOR k IN 1 .. event_counts[a] LOOP
+                    next_event := next_event + 1;
+                    head_position := head_position + 1;
+                    current_version := current_version + 1;
+                    head_hash := sha256(head_hash || int8send(head_position) || int8send(current_version) || int8send(stamp)
+                        || int4send(schema_versions[next_event]) || stream_bytes
+                        || int4send(octet_length(convert_to(types[next_event], 'UTF8'))) || convert_to(types[next_event], 'UTF8')
+                        || int4send(octet_length(data[next_event])) || data[next_event]
+                        || int4send(octet_length(metadata[a])) || metadata[a]);
+                    appended_appends := appended_appends || a;
+                    appended_events := appended_events || next_event;
+                    appended_versions := appended_versions || current_version;
+                    appended_hashes := appended_hashes || head_hash;
+                END LOOP;
+                known_versions[slot] := current_version;
+            END LOOP;
+            IF head_position >= first_position THEN
+                INSERT INTO events (position, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash)
+                SELECT first_position + n.ordinality - 1, streams[n.a], n.v, types[n.e], schema_versions[n.e], data[n.e],
+                    metadata[n.a], stamp, n.h
+                FROM unnest(appended_appends, appended_events, appended_versions, appended_hashes) WITH ORDINALITY
+                    AS n (a, e, v, h, ordinality);
+                UPDATE event_log_head SET last_position = head_position, last_hash = head_hash WHERE id = 1;
+                PERFORM pg_notify('chat_log', head_position::TEXT);
+            END IF;
+            RETURN QUERY SELECT n.a, n.e, first_position + n.ordinality - 1, NULL::TEXT, n.v, NULL::TEXT, NULL::INT,
+                    NULL::BYTEA, NULL::BYTEA, stamp, n.h, NULL::BIGINT
+                FROM unnest(appended_appends, appended_events, appended_versions, appended_hashes) WITH ORDINALITY
+                    AS n (a, e, v, h, ordinality)
+                UNION ALL
+                SELECT r.a, NULL::INT, NULL::BIGINT, NULL::TEXT, NULL::BIGINT, NULL::TEXT, NULL::INT, NULL::BYTEA,
+                    NULL::BYTEA, NULL::BIGINT, NULL::BYTEA, r.v
+                FROM unnest(refused_appends, refused_versions) AS r (a, v);
+        END
+        $$
+        """,
         // Keys are not rebuilt from the log: destroying one is what erasure does.
         """
         CREATE TABLE IF NOT EXISTS user_keys (
