@@ -76,12 +76,12 @@ enum EventRows {
     /// The statement takes the head lock, inserts the events, moves the head, runs what
     /// `project` writes and notifies every gateway.
     ///
-    /// - Parameter project: writes the projection's parts, given the name of the relation
-    ///   holding each event's `event_index` (1-based) and `event_position` (empty when the
-    ///   head moved); or returns `false` when it cannot (then nothing is sent).
+    /// - Parameter project: writes the projection's parts, given the events' positions and the
+    ///   condition the statement appends under; or returns `false` when it cannot (then
+    ///   nothing is sent).
     static func append(
         _ events: [RecordedEvent], ifHeadIs expectedHead: Int64, on connection: PostgresConnection, logger: Logger,
-        project: (_ appended: String, inout StatementBuilder) -> Bool
+        project: (AppendedPositions, inout StatementBuilder) -> Bool
     ) async throws -> ConditionalAppend {
         guard let last = events.last else { return .headMoved }
         var statement = StatementBuilder()
@@ -117,13 +117,8 @@ enum EventRows {
             UPDATE event_log_head SET last_position = \(lastPosition), last_hash = \(lastHash)
             WHERE id = 1 AND EXISTS (SELECT FROM proceed)
             """)
-        statement.addCommonTableExpression(
-            "appended",
-            """
-            SELECT * FROM unnest(\(positions)::int8[]) WITH ORDINALITY AS a (event_position, event_index)
-            WHERE EXISTS (SELECT FROM proceed)
-            """)
-        guard project("appended", &statement) else { return .notOneStatement }
+        let assigned = AppendedPositions.assigned(events.map(\.position), when: "EXISTS (SELECT FROM proceed)")
+        guard project(assigned, &statement) else { return .notOneStatement }
         let channel = statement.bind(NotificationFollower.channel)
         let head = statement.bind(String(last.position))
         statement.addCommonTableExpression("notified", "SELECT pg_notify(\(channel), \(head)) FROM proceed")
@@ -168,12 +163,12 @@ enum EventRows {
     /// includes what other gateways committed after `knownHead` (this gateway's tail must
     /// publish those first).
     ///
-    /// - Parameter project: writes the projection's parts, given the name of the relation
-    ///   holding each appended event's position; or returns `false` when it cannot be
-    ///   written into one statement (then nothing is sent and this returns `nil`).
+    /// - Parameter project: writes the projection's parts, given the relation holding each
+    ///   appended event's position; or returns `false` when it cannot be written into one
+    ///   statement (then nothing is sent and this returns `nil`).
     static func appendInOneStatement(
         _ batch: [Append], knownHead: Int64, recordedAt: Int64, on connection: PostgresConnection, logger: Logger,
-        project: (_ appended: String, inout StatementBuilder) -> Bool
+        project: (AppendedPositions, inout StatementBuilder) -> Bool
     ) async throws -> StatementResult? {
         let events = batch.flatMap(\.events)
         var statement = StatementBuilder()
@@ -199,7 +194,7 @@ enum EventRows {
             SELECT * FROM chat_log_append(\(head), \(streams)::text[], \(expected)::int8[], \(counts)::int4[],
                 \(metadata)::bytea[], \(types)::text[], \(schemaVersions)::int4[], \(data)::bytea[], \(now))
             """)
-        guard project("appended", &statement) else { return nil }
+        guard project(.inRelation("appended"), &statement) else { return nil }
         statement.append(
             """
              SELECT append_index, event_index, event_position, event_stream, event_stream_version, event_type,

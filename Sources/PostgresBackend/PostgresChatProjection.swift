@@ -68,7 +68,7 @@ public struct PostgresChatProjection: PostgresInlineProjection {
     /// New messages only (most batches) can be written into the append's statement;
     /// anything else is applied in a transaction by ``apply(_:on:logger:)``.
     public func writeApplying(
-        _ events: [NewEvent], positionsFrom appended: String, into statement: inout StatementBuilder
+        _ events: [NewEvent], at positions: AppendedPositions, into statement: inout StatementBuilder
     ) -> Bool {
         guard !events.isEmpty else { return false }
         var messages = MessageBatch()
@@ -79,7 +79,13 @@ public struct PostgresChatProjection: PostgresInlineProjection {
             else { return false }
             messages.add(sent, at: 0)
         }
-        messages.write(positionsFrom: appended, into: &statement)
+        switch positions {
+        case .assigned(let positions, let condition):
+            messages.positions = positions
+            messages.write(when: condition, checkpoint: positions.last, into: &statement)
+        case .inRelation(let appended):
+            messages.write(positionsFrom: appended, into: &statement)
+        }
         return true
     }
 
@@ -286,8 +292,8 @@ struct MessageBatch {
     }
 
     /// Writes the inserts of the messages gathered, and the checkpoint's move, as common
-    /// table expressions of `statement`.
-    func write(checkpoint: Int64?, into statement: inout StatementBuilder) {
+    /// table expressions of `statement`, done only when `condition` (SQL) holds.
+    func write(when condition: String = "true", checkpoint: Int64?, into statement: inout StatementBuilder) {
         let positions = statement.bind(positions)
         let columns = bindColumns(into: &statement)
         statement.addCommonTableExpression(
@@ -295,6 +301,7 @@ struct MessageBatch {
             """
             SELECT * FROM unnest(\(positions)::int8[], \(columns))
             AS b (position, \(Self.columnNames))
+            WHERE \(condition)
             """)
         writeInserts(into: &statement)
         guard let checkpoint else { return }
@@ -302,7 +309,7 @@ struct MessageBatch {
         let name = statement.bind(PostgresChatProjection.checkpointName)
         statement.addCommonTableExpression(
             "checkpointed",
-            "UPDATE projection_checkpoints SET position = \(position) WHERE name = \(name)")
+            "UPDATE projection_checkpoints SET position = \(position) WHERE name = \(name) AND \(condition)")
     }
 
     /// The same for messages whose positions the statement assigns: `appended` is a relation

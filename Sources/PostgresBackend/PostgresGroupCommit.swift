@@ -285,8 +285,8 @@ final class PostgresGroupCommit: @unchecked Sendable {
         let (results, recorded) = record(batch, after: head, versions: &versions)
         for case .failure in results { return .headUnknown }
         let outcome = try await EventRows.append(recorded, ifHeadIs: head.position, on: connection, logger: logger) {
-            [projection] appended, statement in
-            projection?.writeApplying(batch.flatMap(\.events), positionsFrom: appended, into: &statement) ?? true
+            [projection] positions, statement in
+            projection?.writeApplying(batch.flatMap(\.events), at: positions, into: &statement) ?? true
         }
         switch outcome {
         case .appended:
@@ -311,8 +311,8 @@ final class PostgresGroupCommit: @unchecked Sendable {
             appends, knownHead: tail.headPosition,
             recordedAt: max(lastRecordedAt, Int64(Date().timeIntervalSince1970 * 1000)), on: connection,
             logger: logger
-        ) { [projection] appended, statement in
-            projection?.writeApplying(appends.flatMap(\.events), positionsFrom: appended, into: &statement) ?? true
+        ) { [projection] positions, statement in
+            projection?.writeApplying(appends.flatMap(\.events), at: positions, into: &statement) ?? true
         }
         guard let answer else { return nil }
         // Quiet others: the next batch tries the cheaper statement again.

@@ -19,13 +19,11 @@ public protocol PostgresInlineProjection: Sendable {
     /// Applies events in order and advances the checkpoint, in the caller's transaction.
     func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws
 
-    /// Writes applying `events` — about to be appended by the same statement — and advancing
-    /// the checkpoint, as common table expressions of `statement`: `appended` names a relation
-    /// with the `event_index` (1-based, in the order of `events`) and the `event_position` of
-    /// each event appended (those of a refused append are not in it). Returns `false`, having
-    /// written nothing, when it cannot (the log then calls ``apply(_:on:logger:)`` in a
+    /// Writes applying `events` — appended by the same statement — and advancing the
+    /// checkpoint, as common table expressions of `statement`. Returns `false`, having written
+    /// nothing, when it cannot (the log then calls ``apply(_:on:logger:)`` in a
     /// transaction). Must not fail where `apply` would not.
-    func writeApplying(_ events: [NewEvent], positionsFrom appended: String, into statement: inout StatementBuilder)
+    func writeApplying(_ events: [NewEvent], at positions: AppendedPositions, into statement: inout StatementBuilder)
         -> Bool
 
     /// Takes in events another gateway appended (and applied), so that what this process
@@ -35,8 +33,20 @@ public protocol PostgresInlineProjection: Sendable {
 
 extension PostgresInlineProjection {
     public func writeApplying(
-        _ events: [NewEvent], positionsFrom appended: String, into statement: inout StatementBuilder
+        _ events: [NewEvent], at positions: AppendedPositions, into statement: inout StatementBuilder
     ) -> Bool {
         false
     }
+}
+
+/// Where the positions of the events a one-statement append writes are, for the projection
+/// written into the same statement.
+public enum AppendedPositions: Sendable {
+    /// Assigned by this gateway, one per event; the statement appends only when `condition`
+    /// (SQL) holds, and the projection's parts must hold to it too.
+    case assigned([Int64], when: String)
+    /// Assigned by the server: `relation` has the `event_index` (1-based, in the order of the
+    /// events) and the `event_position` of each event appended; those of a refused append
+    /// are not in it.
+    case inRelation(String)
 }
