@@ -123,10 +123,13 @@ enum EventRows {
         let head = statement.bind(String(last.position))
         statement.addCommonTableExpression("notified", "SELECT pg_notify(\(channel), \(head)) FROM proceed")
         statement.append(" SELECT count(*) FROM notified")
+        // Read to the end: the projection's inserts run after the row is sent, and their
+        // failure (a repeated client message id) arrives after it.
+        var notified: Int64 = 0
         for try await count in try await connection.query(statement.query, logger: logger).decode(Int64.self) {
-            return count == 1 ? .appended : .headMoved
+            notified = count
         }
-        return .headMoved
+        return notified == 1 ? .appended : .headMoved
     }
 
     enum ConditionalAppend {

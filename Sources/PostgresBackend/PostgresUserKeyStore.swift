@@ -85,6 +85,7 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
     public func storeKey(_ wrapped: [UInt8], for user: UserID) async throws -> [UInt8]? {
         try await log.storage { [logger] db in
             // ON CONFLICT DO NOTHING: a key already there wins; read back what is stored.
+            var first: [UInt8]?
             for try await stored in try await db.query(
                 """
                 WITH inserted AS (
@@ -92,10 +93,11 @@ public final class PostgresUserKeyStore: UserKeyStore, @unchecked Sendable {
                     ON CONFLICT DO NOTHING RETURNING wrapped_key)
                 SELECT wrapped_key FROM inserted UNION ALL SELECT wrapped_key FROM user_keys WHERE user_id = \(user.rawValue)
                 """, logger: logger
-            ).decode(ByteBuffer.self) {
-                return Array(stored.readableBytesView)
+            ).decode(ByteBuffer.self) where first == nil {
+                first = Array(stored.readableBytesView)
             }
-            return nil
+            // Read to the end, where the insert's failure would arrive.
+            return first
         }
     }
 
