@@ -51,21 +51,12 @@ enum EventRows {
     /// database-wide lock at commit).
     static func append(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
         guard let last = events.last else { return }
-        try await connection.run(
-            """
-            WITH inserted AS (
-                INSERT INTO events (\(unescaped: columns))
-                SELECT * FROM unnest(\(events.map(\.position))::int8[], \(events.map(\.streamID))::text[],
-                    \(events.map(\.streamVersion))::int8[], \(events.map(\.type))::text[],
-                    \(events.map { Int32($0.schemaVersion) })::int4[],
-                    \(events.map { ByteBuffer(bytes: $0.data) })::bytea[],
-                    \(events.map { ByteBuffer(bytes: $0.metadata) })::bytea[], \(events.map(\.recordedAt))::int8[],
-                    \(events.map { ByteBuffer(bytes: $0.hash) })::bytea[])),
-            moved AS (
-                UPDATE event_log_head SET last_position = \(last.position), last_hash = \(ByteBuffer(bytes: last.hash))
-                WHERE id = 1)
-            SELECT pg_notify(\(NotificationFollower.channel), \(String(last.position)))
-            """, logger: logger)
+        var statement = StatementBuilder()
+        writeInsert(events, when: "true", into: &statement)
+        let channel = statement.bind(NotificationFollower.channel)
+        let head = statement.bind(String(last.position))
+        statement.append(" SELECT pg_notify(\(channel), \(head))")
+        try await connection.run(statement.query, logger: logger)
     }
 
     /// Appends `events` — positions, versions and hashes assigned by this gateway after the
@@ -91,6 +82,29 @@ enum EventRows {
         statement.addCommonTableExpression(
             "head", "SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE")
         statement.addCommonTableExpression("proceed", "SELECT FROM head WHERE last_position = \(expected)")
+        let condition = "EXISTS (SELECT FROM proceed)"
+        writeInsert(events, when: condition, into: &statement)
+        let assigned = AppendedPositions.assigned(events.map(\.position), when: condition)
+        guard project(assigned, &statement) else { return .notOneStatement }
+        let channel = statement.bind(NotificationFollower.channel)
+        let head = statement.bind(String(last.position))
+        statement.addCommonTableExpression("notified", "SELECT pg_notify(\(channel), \(head)) FROM proceed")
+        statement.append(" SELECT count(*) FROM notified")
+        // Read to the end: the projection's inserts run after the row is sent, and their
+        // failure (a repeated client message id) arrives after it.
+        var notified: Int64 = 0
+        for try await count in try await connection.query(statement.query, logger: logger).decode(Int64.self) {
+            notified = count
+        }
+        return notified == 1 ? .appended : .headMoved
+    }
+
+    /// Writes, as common table expressions of `statement`, the insert of `events` and the
+    /// move of the head to the last of them, both done only when `condition` (SQL) holds.
+    private static func writeInsert(
+        _ events: [RecordedEvent], when condition: String, into statement: inout StatementBuilder
+    ) {
+        guard let last = events.last else { return }
         let positions = statement.bind(events.map(\.position))
         let streams = statement.bind(events.map(\.streamID))
         let versions = statement.bind(events.map(\.streamVersion))
@@ -109,27 +123,14 @@ enum EventRows {
             SELECT * FROM unnest(\(positions)::int8[], \(streams)::text[], \(versions)::int8[], \(types)::text[],
                 \(schemaVersions)::int4[], \(data)::bytea[], \(metadata)::bytea[], \(recordedAt)::int8[],
                 \(hashes)::bytea[])
-            WHERE EXISTS (SELECT FROM proceed)
+            WHERE \(condition)
             """)
         statement.addCommonTableExpression(
             "head_moved",
             """
             UPDATE event_log_head SET last_position = \(lastPosition), last_hash = \(lastHash)
-            WHERE id = 1 AND EXISTS (SELECT FROM proceed)
+            WHERE id = 1 AND \(condition)
             """)
-        let assigned = AppendedPositions.assigned(events.map(\.position), when: "EXISTS (SELECT FROM proceed)")
-        guard project(assigned, &statement) else { return .notOneStatement }
-        let channel = statement.bind(NotificationFollower.channel)
-        let head = statement.bind(String(last.position))
-        statement.addCommonTableExpression("notified", "SELECT pg_notify(\(channel), \(head)) FROM proceed")
-        statement.append(" SELECT count(*) FROM notified")
-        // Read to the end: the projection's inserts run after the row is sent, and their
-        // failure (a repeated client message id) arrives after it.
-        var notified: Int64 = 0
-        for try await count in try await connection.query(statement.query, logger: logger).decode(Int64.self) {
-            notified = count
-        }
-        return notified == 1 ? .appended : .headMoved
     }
 
     enum ConditionalAppend {

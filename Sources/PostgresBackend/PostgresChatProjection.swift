@@ -72,17 +72,21 @@ public struct PostgresChatProjection: PostgresInlineProjection {
     ) -> Bool {
         guard !events.isEmpty else { return false }
         var messages = MessageBatch()
-        for event in events {
+        for (index, event) in events.enumerated() {
             guard event.type == ChatEvent.Kind.messageSent.rawValue,
                 case .messageSent(let sent)? = try? ChatEvent(
                     type: event.type, schemaVersion: event.schemaVersion, data: event.data, opener: opener)
             else { return false }
-            messages.add(sent, at: 0)
+            // Positions the server assigns are joined in by index; these are not used then.
+            if case .assigned(let assigned, _) = positions {
+                messages.add(sent, at: assigned[index])
+            } else {
+                messages.add(sent, at: 0)
+            }
         }
         switch positions {
-        case .assigned(let positions, let condition):
-            messages.positions = positions
-            messages.write(when: condition, checkpoint: positions.last, into: &statement)
+        case .assigned(let assigned, let condition):
+            messages.write(when: condition, checkpoint: assigned.last, into: &statement)
         case .inRelation(let appended):
             messages.write(positionsFrom: appended, into: &statement)
         }
