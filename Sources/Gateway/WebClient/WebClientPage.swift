@@ -6,9 +6,9 @@
 enum WebClientPage {
     /// `Content-Security-Policy`: the page's own script and style (by hash) and a WebSocket
     /// to its own origin; nothing else loads or runs.
-    static let contentSecurityPolicy = "default-src 'none'; script-src 'sha256-GpstSHltOJcJQ6boVGB+VAOKPmel+MhBCgk7MU39kLA='; style-src 'sha256-9eYYMt+M5Py4RJjqg9dBCABHHbsPoD63mKsUYyhKA0M='; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    static let contentSecurityPolicy = "default-src 'none'; script-src 'sha256-nlUwjzaUqEzV78Qv9yRWMLQ60Gn9xoaG01rqJCoIsGE='; style-src 'sha256-9eYYMt+M5Py4RJjqg9dBCABHHbsPoD63mKsUYyhKA0M='; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    static let etag = "\"c57727e90b264d9de29ed56f03a200b3\""
+    static let etag = "\"63f16b5a92cb9c76d3d01b14a95da7b6\""
 
     static let html = #"""
 <!doctype html>
@@ -390,7 +390,6 @@ label { display: block; font-size: 0.85em; color: var(--muted); margin: 0.6em 0 
     outbox: new Map(),
     /** The newest log position this page has seen: `auth` resumes after it. */
     position: 0,
-    synced: false,
     typing: new Map(),
     lastTypingSent: 0,
     membersShown: false,
@@ -399,7 +398,6 @@ label { display: block; font-size: 0.85em; color: var(--muted); margin: 0.6em 0 
   const connection = new Connection({
     onOpen: authenticate,
     onClose: () => {
-      state.synced = false;
       showStatus("Connection lost. Reconnecting…");
       for (const entry of state.outbox.values()) {
         if (!entry.failed && entry.inFlight) markFailed(entry, "Not sent: connection lost.", { resendOnReconnect: true });
@@ -445,7 +443,6 @@ label { display: block; font-size: 0.85em; color: var(--muted); margin: 0.6em 0 
       showStatus("");
       showApp();
       if (!resuming) await loadEverything();
-      state.synced = true;
       // Sends cut off by the connection may have been stored: sending again with the same
       // client message id either stores them now or answers the stored one, never twice.
       // Those never sent wait for the user's Retry.
@@ -479,7 +476,6 @@ label { display: block; font-size: 0.85em; color: var(--muted); margin: 0.6em 0 
       byId("login-password").value = "";
       showApp();
       await loadEverything();
-      state.synced = true;
     } catch (error) {
       const messages = {
         invalid_credentials: "Wrong username or password.",
@@ -517,7 +513,6 @@ label { display: block; font-size: 0.85em; color: var(--muted); margin: 0.6em 0 
     state.outbox.clear();
     state.openChatID = null;
     state.position = 0;
-    state.synced = false;
     for (const timers of state.typing.values()) for (const timer of timers.values()) clearTimeout(timer);
     state.typing.clear();
     byId("chat-list").replaceChildren();
